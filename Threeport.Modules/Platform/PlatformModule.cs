@@ -54,6 +54,12 @@ public static class PlatformModule
         services.AddSingleton<ReconcileObserver>();
 
         services.AddObjectType<Event>("Platform");
+        // Threeport's casing for every JSON answer, including /version, /readyz and the versions routes.
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = null;
+            o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull;
+        });
         services.AddOpenApi();
         return services;
     }
