@@ -46,6 +46,7 @@ public static class PlatformModule
         services.AddHostedService(sp => sp.GetRequiredService<DatabaseStartup>());
 
         services.AddSingleton<ObjectTypeRegistry>();
+        services.AddSingleton<ObjectReferences>();
         services.AddSingleton<NotificationChannels>();
         services.AddSingleton<NotificationDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<NotificationDispatcher>());
