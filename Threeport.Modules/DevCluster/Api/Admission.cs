@@ -25,6 +25,7 @@ internal sealed partial class Admission(TimeProvider time)
     public JsonObject PrepareCreate(ResourceType type, JsonObject obj, string ns)
     {
         CheckKind(type, obj);
+        DropNulls(obj);
         var meta = ObjectJson.Meta(obj);
         if (type.Namespaced && ObjectJson.Str(meta["namespace"]) is { Length: > 0 } bodyNs && bodyNs != ns)
         {
@@ -73,6 +74,7 @@ internal sealed partial class Admission(TimeProvider time)
     public JsonObject PrepareUpdate(ResourceType type, JsonObject current, JsonObject next)
     {
         CheckKind(type, next);
+        DropNulls(next);
         var meta = ObjectJson.Meta(next);
         var currentMeta = ObjectJson.Meta(current);
         foreach (var key in new[] { "uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds" })
@@ -108,6 +110,34 @@ internal sealed partial class Admission(TimeProvider time)
         Default(type, next, current);
         meta["generation"] = ObjectJson.SpecEquals(current, next) ? generation : generation + 1;
         return next;
+    }
+
+    // Typed decoding in the apiserver drops explicit nulls (helm output is full of them); kubectl's
+    // apply diff relies on the live object not carrying them.
+    public static void DropNulls(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject o:
+                foreach (var key in o.Where(kv => kv.Value is null).Select(kv => kv.Key).ToList())
+                {
+                    o.Remove(key);
+                }
+
+                foreach (var (_, v) in o)
+                {
+                    DropNulls(v);
+                }
+
+                break;
+            case JsonArray a:
+                foreach (var item in a)
+                {
+                    DropNulls(item);
+                }
+
+                break;
+        }
     }
 
     public static void CheckKind(ResourceType type, JsonObject obj)
