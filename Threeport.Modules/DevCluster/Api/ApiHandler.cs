@@ -344,7 +344,7 @@ internal sealed class ApiHandler(
         }
 
         buffer.Write(Encoding.UTF8.GetBytes(
-            $"{{\"kind\":\"{r.Type.ListKind}\",\"apiVersion\":\"{r.Type.GroupVersion}\",\"metadata\":{head.ToJsonString()},\"items\":["));
+            $"{{\"kind\":\"{r.Type.ListKind}\",\"apiVersion\":\"{r.Type.GroupVersion}\",\"metadata\":{head.ToJsonString(ObjectJson.Options)},\"items\":["));
         for (var i = 0; i < selected.Count; i++)
         {
             if (i > 0)
@@ -688,7 +688,7 @@ internal sealed class ApiHandler(
             ctx.Response.StatusCode = 200;
             ctx.Response.ContentType = "application/json";
             var error = new JsonObject { ["type"] = "ERROR", ["object"] = StatusObjects.Failure(410, "Expired", e.Message, null) };
-            await ctx.Response.Body.WriteAsync(Encoding.UTF8.GetBytes(error.ToJsonString() + "\n"), ctx.RequestAborted);
+            await ctx.Response.Body.WriteAsync(Encoding.UTF8.GetBytes(error.ToJsonString(ObjectJson.Options) + "\n"), ctx.RequestAborted);
             return;
         }
 
@@ -786,7 +786,7 @@ internal sealed class ApiHandler(
             ["type"] = "BOOKMARK",
             ["object"] = new JsonObject { ["kind"] = type.Kind, ["apiVersion"] = type.GroupVersion, ["metadata"] = meta },
         };
-        await ctx.Response.Body.WriteAsync(Encoding.UTF8.GetBytes(e.ToJsonString() + "\n"), ct);
+        await ctx.Response.Body.WriteAsync(Encoding.UTF8.GetBytes(e.ToJsonString(ObjectJson.Options) + "\n"), ct);
         await ctx.Response.Body.FlushAsync(ct);
     }
 

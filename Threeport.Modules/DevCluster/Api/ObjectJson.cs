@@ -32,7 +32,7 @@ internal static class ObjectJson
     }
 
     public static string? Str(JsonNode? n) =>
-        n is JsonValue v && v.TryGetValue<string>(out var s) ? s : n is JsonValue other ? other.ToJsonString().Trim('"') : null;
+        n is JsonValue v && v.TryGetValue<string>(out var s) ? s : n is JsonValue other ? other.ToJsonString(Options).Trim('"') : null;
 
     public static string? Name(JsonObject o) => Str(o["metadata"]?["name"]);
 
@@ -85,7 +85,10 @@ internal static class ObjectJson
         return n;
     }
 
-    public static byte[] ToBytes(JsonNode n) => JsonSerializer.SerializeToUtf8Bytes(n);
+    // Relaxed escaping writes \" and non-ASCII text as the apiserver does, not \u0022.
+    public static readonly JsonSerializerOptions Options = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public static byte[] ToBytes(JsonNode n) => JsonSerializer.SerializeToUtf8Bytes(n, Options);
 
     public static JsonObject Parse(byte[] bytes) =>
         JsonNode.Parse(bytes) as JsonObject ?? throw ApiException.BadRequest("expected a JSON object");

@@ -137,7 +137,7 @@ internal static class TableConventions
                 NameColumn,
                 Col("Schedule", o => S(o, "spec.schedule") ?? ""),
                 Col("Timezone", o => S(o, "spec.timeZone") ?? "<none>"),
-                Col("Suspend", o => (o["spec"]?["suspend"]?.ToJsonString() ?? "false")),
+                Col("Suspend", o => (o["spec"]?["suspend"]?.ToJsonString(ObjectJson.Options) ?? "false")),
                 new("Active", "integer", 0, (o, _) => (o["status"]?["active"] as JsonArray)?.Count ?? 0),
                 Col("Last Schedule", (o, now) => ObjectJson.ParseTime(o["status"]?["lastScheduleTime"]) is { } t ? Since(t, now) : "<none>"),
                 AgeColumn,

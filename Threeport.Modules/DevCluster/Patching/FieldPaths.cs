@@ -130,7 +130,7 @@ internal static class FieldPaths
             }
             else if (JsonNode.Parse(seg[2..]) is JsonObject k)
             {
-                sb.Append('[').Append(string.Join(",", k.Select(kv => $"{kv.Key}={kv.Value?.ToJsonString()}"))).Append(']');
+                sb.Append('[').Append(string.Join(",", k.Select(kv => $"{kv.Key}={kv.Value?.ToJsonString(ObjectJson.Options)}"))).Append(']');
             }
         }
 
@@ -151,7 +151,7 @@ internal static class FieldPaths
             case JsonArray a when MergeKeys.For(field, a) is { } key && a.All(i => i is JsonObject io && io.ContainsKey(key)):
                 foreach (var item in a.OfType<JsonObject>())
                 {
-                    var itemPath = path + Separator + "k:" + new JsonObject { [key] = item[key]?.DeepClone() }.ToJsonString();
+                    var itemPath = path + Separator + "k:" + new JsonObject { [key] = item[key]?.DeepClone() }.ToJsonString(ObjectJson.Options);
                     var any = false;
                     foreach (var (k, v) in item)
                     {

@@ -168,7 +168,7 @@ internal sealed partial class ClusterSimulator
 
         var replicas = ObjectJson.Long(d["spec"]?["replicas"]) ?? 1;
         var template = d["spec"]?["template"]?.DeepClone() as JsonObject ?? new JsonObject();
-        var hash = Admission.Hash(template.ToJsonString());
+        var hash = Admission.Hash(template.ToJsonString(ObjectJson.Options));
         var rsName = $"{name}-{hash}";
         var owned = Owned(ObjectJson.Uid(d)!, rsType.Key);
         var current = owned.FirstOrDefault(rs => ObjectJson.Name(rs) == rsName);
@@ -270,7 +270,7 @@ internal sealed partial class ClusterSimulator
         }
 
         var replicas = ObjectJson.Long(sts["spec"]?["replicas"]) ?? 1;
-        var revision = $"{name}-{Admission.Hash(sts["spec"]?["template"]?.ToJsonString() ?? "")}";
+        var revision = $"{name}-{Admission.Hash(sts["spec"]?["template"]?.ToJsonString(ObjectJson.Options) ?? "")}";
         var pods = Owned(ObjectJson.Uid(sts)!, "/pods");
         for (var i = 0; i < replicas; i++)
         {
