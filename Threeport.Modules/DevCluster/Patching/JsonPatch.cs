@@ -80,7 +80,7 @@ internal static class JsonPatch
             return value ?? throw ApiException.BadRequest("cannot replace the document with null");
         }
 
-        var parent = Get(root, "/" + string.Join('/', tokens[..^1].Select(Escape)));
+        var parent = Get(root, Parent(tokens));
         var last = tokens[^1];
         switch (parent)
         {
@@ -103,7 +103,12 @@ internal static class JsonPatch
     private static JsonNode Remove(JsonNode root, string pointer, out JsonNode? removed)
     {
         var tokens = Tokens(pointer);
-        var parent = Get(root, "/" + string.Join('/', tokens[..^1].Select(Escape)));
+        if (tokens.Length == 0)
+        {
+            throw Missing(pointer);
+        }
+
+        var parent = Get(root, Parent(tokens));
         var last = tokens[^1];
         switch (parent)
         {
@@ -119,6 +124,9 @@ internal static class JsonPatch
                 throw Missing(pointer);
         }
     }
+
+    private static string Parent(string[] tokens) =>
+        tokens.Length <= 1 ? "" : "/" + string.Join('/', tokens[..^1].Select(Escape));
 
     private static string Escape(string t) => t.Replace("~", "~0").Replace("/", "~1");
 
