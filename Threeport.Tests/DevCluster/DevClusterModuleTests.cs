@@ -11,7 +11,7 @@ public sealed class DevClusterModuleTests
     public async Task AddDevCluster_StartsServer_WritesKubeconfig_AndStopsWithHost()
     {
         var dir = Path.Combine(Path.GetTempPath(), "tpt-devcluster-" + Guid.NewGuid().ToString("N")[..8]);
-        var builder = Host.CreateApplicationBuilder();
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["DevCluster:DataDirectory"] = dir,
