@@ -51,7 +51,8 @@ public static class TptctlRoot
     // One `Error:` line and where to look, instead of System.CommandLine's full help dump.
     private static async Task<int> UsageErrorAsync(ParseResult parseResult, CliContext context)
     {
-        await context.Err.WriteLineAsync("Error: " + parseResult.Errors[0].Message);
+        var error = parseResult.Errors.FirstOrDefault(e => e.Message.Contains("Unrecognized", StringComparison.Ordinal)) ?? parseResult.Errors[0];
+        await context.Err.WriteLineAsync("Error: " + error.Message);
         var path = string.Join(' ', parseResult.CommandResult.Command.Parents.OfType<Command>().Reverse()
             .Append(parseResult.CommandResult.Command).Skip(1).Select(c => c.Name));
         await context.Err.WriteLineAsync($"Run `tptctl {path} --help`".Replace("  ", " ", StringComparison.Ordinal).Replace("tptctl  ", "tptctl ", StringComparison.Ordinal) + " for usage.");
