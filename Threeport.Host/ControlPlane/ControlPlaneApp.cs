@@ -1,9 +1,72 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.EntityFrameworkCore;
+using Threeport.Modules.Platform;
+using Threeport.Modules.Platform.Persistence;
+
 namespace Threeport.Host.ControlPlane;
 
-// Composes the modules into one WebApplication. `RunAsync` is what `tptctl up` calls; it prints where
-// the API and the dev cluster listen to `output`, then runs until `ct` is cancelled (Ctrl-C).
+// Composes the modules into one WebApplication: the API, the outbox dispatcher, the reconcilers and (unless
+// told not to) the embedded dev cluster.
 public static class ControlPlaneApp
 {
-    public static Task<int> RunAsync(UpOptions options, TextWriter output, CancellationToken ct) =>
-        throw new NotImplementedException("Lands with the control-plane core");
+    public static WebApplication Build(UpOptions options, Action<WebApplicationBuilder>? customize = null, Action<DbContextOptionsBuilder>? configureDatabase = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            // A dotnet tool runs from any directory: read appsettings.json from beside the binary.
+            ContentRootPath = AppContext.BaseDirectory,
+            Args = [],
+        });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [$"{PlatformSettings.Section}:DataDirectory"] = options.ResolveDataDirectory(),
+        });
+        builder.Configuration.AddInMemoryCollection(options.Settings);
+        builder.WebHost.UseUrls($"http://{options.ApiBindAddress}:{options.ApiPort}");
+        builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(15));
+        builder.Services.AddPlatform(builder.Configuration, configureDatabase);
+        customize?.Invoke(builder);
+
+        var app = builder.Build();
+        app.MapPlatform();
+        return app;
+    }
+
+    public static async Task<int> RunAsync(UpOptions options, TextWriter output, CancellationToken ct)
+    {
+        var app = Build(options);
+        try
+        {
+            await app.StartAsync(ct);
+        }
+        catch (StartupException ex)
+        {
+            await output.WriteLineAsync($"Error: {ex.Message}");
+            return 1;
+        }
+        catch (IOException ex)
+        {
+            await output.WriteLineAsync($"Error: cannot listen on {options.ApiBindAddress}:{options.ApiPort} ({ex.Message.TrimEnd('.')}): stop what uses the port or pass --api-port");
+            return 1;
+        }
+
+        await output.WriteLineAsync($"Threeport API listening on {ApiAddress(app)}");
+        await output.WriteLineAsync($"Data directory: {options.ResolveDataDirectory()}");
+        try
+        {
+            await Task.Delay(Timeout.Infinite, ct);
+        }
+        catch (OperationCanceledException)
+        {
+            await output.WriteLineAsync("Stopping the control plane");
+        }
+
+        await app.StopAsync(CancellationToken.None);
+        await app.DisposeAsync();
+        return 0;
+    }
+
+    public static Uri ApiAddress(WebApplication app) =>
+        new(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
 }

@@ -1,0 +1,256 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Threeport.Modules.Platform.Objects;
+using Threeport.Modules.Platform.Outbox;
+using Threeport.Modules.Platform.Persistence;
+
+namespace Threeport.Modules.Platform.Api;
+
+// The v0 routes of one object type: list, get, create, PATCH, PUT and delete, with Threeport's envelope.
+// Every write is validated before anything is stored, and stored in one transaction with its notification.
+public static class ObjectEndpoints<TObject>
+    where TObject : ThreeportObject, new()
+{
+    public static RouteGroupBuilder Map(IEndpointRouteBuilder routes, ObjectType type)
+    {
+        routes.MapGet($"/{type.RoutePlural}/versions", () => Results.Json(new { API = type.Name, Versions = new[] { "v0" } }))
+            .WithTags(type.Name);
+        var group = routes.MapGroup($"/v0/{type.RoutePlural}").WithTags(type.Name);
+        group.MapGet("", ListAsync).WithName($"List{type.Name}s").Produces<ApiEnvelope>();
+        group.MapGet("/{id}", GetAsync).WithName($"Get{type.Name}").Produces<ApiEnvelope>();
+        group.MapPost("", CreateAsync).WithName($"Create{type.Name}").Produces<ApiEnvelope>(StatusCodes.Status201Created);
+        group.MapPatch("/{id}", (string id, HttpRequest request, ThreeportDb db, IServiceProvider services, CancellationToken ct) =>
+            UpdateAsync(id, request, db, services, replace: false, ct)).WithName($"Patch{type.Name}").Produces<ApiEnvelope>();
+        group.MapPut("/{id}", (string id, HttpRequest request, ThreeportDb db, IServiceProvider services, CancellationToken ct) =>
+            UpdateAsync(id, request, db, services, replace: true, ct)).WithName($"Put{type.Name}").Produces<ApiEnvelope>();
+        group.MapDelete("/{id}", DeleteAsync).WithName($"Delete{type.Name}").Produces<ApiEnvelope>();
+        return group;
+    }
+
+    private static ObjectType TypeOf(IServiceProvider services) => services.GetRequiredService<ObjectTypeRegistry>().Get<TObject>();
+
+    private static async Task<IResult> ListAsync(HttpRequest request, ThreeportDb db, IServiceProvider services, CancellationToken ct)
+    {
+        var type = TypeOf(services);
+        var (query, error) = ListQuery.Parse(type, request.Query);
+        if (query is null)
+        {
+            return ApiResults.BadRequest(type.Name, error!);
+        }
+
+        var filtered = query.Apply(db.Set<TObject>().AsNoTracking());
+        var total = await filtered.LongCountAsync(ct);
+        var page = filtered.OrderBy(o => o.ID).AsQueryable();
+        if (query.Size > 0)
+        {
+            page = page.Skip((query.Page - 1) * query.Size).Take(query.Size);
+        }
+
+        var items = await page.ToListAsync(ct);
+        return ApiResults.Ok(type.Name, items, query.Page, query.Size, total);
+    }
+
+    private static async Task<IResult> GetAsync(string id, ThreeportDb db, IServiceProvider services, CancellationToken ct)
+    {
+        var type = TypeOf(services);
+        if (!TryParseId(id, out var objectId))
+        {
+            return BadId(type, id);
+        }
+
+        var obj = await db.Set<TObject>().AsNoTracking().FirstOrDefaultAsync(o => o.ID == objectId, ct);
+        return obj is null ? ApiResults.NotFound(type.Name, objectId) : ApiResults.One(type.Name, obj);
+    }
+
+    private static async Task<IResult> CreateAsync(HttpRequest request, ThreeportDb db, IServiceProvider services, TimeProvider time, CancellationToken ct)
+    {
+        var type = TypeOf(services);
+        var (body, error) = await RequestBody.ReadObjectAsync(request, ct);
+        if (body is null)
+        {
+            return ApiResults.BadRequest(type.Name, error!);
+        }
+
+        var obj = new TObject();
+        var problems = ObjectBinder.Apply(type, body, obj);
+        if (problems.Count == 0)
+        {
+            problems.AddRange(ObjectBinder.CheckRequired(type, obj));
+        }
+
+        if (problems.Count == 0)
+        {
+            problems.AddRange(await ValidateAsync(type, obj, existing: null, db, services, ct));
+        }
+
+        if (problems.Count > 0)
+        {
+            return ApiResults.BadRequest(type.Name, string.Join("; ", problems));
+        }
+
+        var now = time.GetUtcNow();
+        obj.CreatedAt = now;
+        obj.UpdatedAt = now;
+        obj.Generation = 1;
+        db.Add(obj);
+        return await SaveAsync(type, obj, Operation.Created, db, services, StatusCodes.Status201Created, ct);
+    }
+
+    private static async Task<IResult> UpdateAsync(string id, HttpRequest request, ThreeportDb db, IServiceProvider services, bool replace, CancellationToken ct)
+    {
+        var type = TypeOf(services);
+        if (!TryParseId(id, out var objectId))
+        {
+            return BadId(type, id);
+        }
+
+        var (body, error) = await RequestBody.ReadObjectAsync(request, ct);
+        if (body is null)
+        {
+            return ApiResults.BadRequest(type.Name, error!);
+        }
+
+        var existing = await db.Set<TObject>().AsNoTracking().FirstOrDefaultAsync(o => o.ID == objectId, ct);
+        var obj = await db.Set<TObject>().FirstOrDefaultAsync(o => o.ID == objectId, ct);
+        if (existing is null || obj is null)
+        {
+            return ApiResults.NotFound(type.Name, objectId);
+        }
+
+        if (obj is ReconciledObject { DeletionScheduled: not null })
+        {
+            return ApiResults.Conflict(type.Name, $"{type.Name} {objectId} is being deleted and can no longer be changed");
+        }
+
+        if (replace)
+        {
+            var blank = new TObject();
+            foreach (var field in type.Schema.Writable)
+            {
+                field.Property.SetValue(obj, field.Property.GetValue(blank));
+            }
+        }
+
+        var problems = ObjectBinder.Apply(type, body, obj);
+        if (problems.Count == 0)
+        {
+            problems.AddRange(ObjectBinder.CheckRequired(type, obj));
+        }
+
+        if (problems.Count == 0)
+        {
+            problems.AddRange(await ValidateAsync(type, obj, existing, db, services, ct));
+        }
+
+        if (problems.Count > 0)
+        {
+            return ApiResults.BadRequest(type.Name, string.Join("; ", problems));
+        }
+
+        obj.UpdatedAt = services.GetRequiredService<TimeProvider>().GetUtcNow();
+        obj.Generation++;
+        if (obj is ReconciledObject reconciled && !body.ContainsKey(nameof(ReconciledObject.Reconciled)))
+        {
+            // A user change is a new intent: it must be reconciled again.
+            reconciled.Reconciled = false;
+        }
+
+        return await SaveAsync(type, obj, Operation.Updated, db, services, StatusCodes.Status200OK, ct);
+    }
+
+    private static async Task<IResult> DeleteAsync(string id, ThreeportDb db, IServiceProvider services, TimeProvider time, CancellationToken ct)
+    {
+        var type = TypeOf(services);
+        if (!TryParseId(id, out var objectId))
+        {
+            return BadId(type, id);
+        }
+
+        var obj = await db.Set<TObject>().FirstOrDefaultAsync(o => o.ID == objectId, ct);
+        if (obj is null)
+        {
+            return ApiResults.NotFound(type.Name, objectId);
+        }
+
+        foreach (var guard in type.DeleteGuards)
+        {
+            if (await guard(db, objectId, ct) is { } reason)
+            {
+                return ApiResults.Conflict(type.Name, reason);
+            }
+        }
+
+        if (obj is not ReconciledObject reconciled)
+        {
+            db.Remove(obj);
+            return await SaveAsync(type, obj, Operation.Deleted, db, services, StatusCodes.Status200OK, ct);
+        }
+
+        if (reconciled.DeletionScheduled is not null)
+        {
+            return ApiResults.Conflict(type.Name, $"{type.Name} {objectId} is already being deleted");
+        }
+
+        // Two-phase delete: the reconciler tears down, then removes the row.
+        reconciled.DeletionScheduled = time.GetUtcNow();
+        reconciled.Reconciled = false;
+        reconciled.Generation++;
+        return await SaveAsync(type, obj, Operation.Deleted, db, services, StatusCodes.Status200OK, ct);
+    }
+
+    private static async Task<IResult> SaveAsync(ObjectType type, TObject obj, Operation operation, ThreeportDb db, IServiceProvider services, int status, CancellationToken ct)
+    {
+        try
+        {
+            if (obj is ReconciledObject { Reconciled: false } reconciled && type.ReconcilerType is not null)
+            {
+                await services.GetRequiredService<OutboxWriter>().SaveAsync(db, type, reconciled, operation, ct);
+            }
+            else
+            {
+                await db.SaveChangesAsync(ct);
+            }
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            return ApiResults.Conflict(type.Name, $"{type.Name} {obj.ID} was changed by someone else meanwhile: read it again and retry");
+        }
+        catch (DbUpdateException ex) when (ex.InnerException is SqliteException { SqliteErrorCode: 19 } constraint)
+        {
+            return ConstraintViolation(type, obj, constraint);
+        }
+
+        return ApiResults.One(type.Name, obj, status);
+    }
+
+    private static IResult ConstraintViolation(ObjectType type, TObject obj, SqliteException constraint) =>
+        constraint.SqliteExtendedErrorCode switch
+        {
+            2067 or 1555 when type.Schema.Fields.TryGetValue("Name", out var name) =>
+                ApiResults.Conflict(type.Name, $"a {type.Name} named '{name.Property.GetValue(obj)}' already exists: choose another name"),
+            787 => ApiResults.Conflict(type.Name, $"{type.Name} refers to an object that does not exist, or is still referred to by other objects"),
+            _ => ApiResults.Conflict(type.Name, $"{type.Name} conflicts with stored data: {constraint.Message}"),
+        };
+
+    private static async Task<IReadOnlyList<string>> ValidateAsync(ObjectType type, TObject candidate, TObject? existing, ThreeportDb db, IServiceProvider services, CancellationToken ct)
+    {
+        var problems = new List<string>();
+        foreach (var validatorType in type.ValidatorTypes)
+        {
+            var validator = (IObjectValidator<TObject>)services.GetRequiredService(validatorType);
+            problems.AddRange(await validator.ValidateAsync(candidate, existing, db, ct));
+        }
+
+        return problems;
+    }
+
+    private static bool TryParseId(string text, out long id) => long.TryParse(text, out id) && id > 0;
+
+    private static IResult BadId(ObjectType type, string id) =>
+        ApiResults.BadRequest(type.Name, $"'{(id.Length > 40 ? id[..40] + "..." : id)}' is not an object ID: IDs are positive whole numbers");
+}

@@ -1,0 +1,67 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+
+namespace Threeport.Modules.Platform.Api;
+
+// Reads a request body as one JSON object, or says in a sentence why it is not one.
+internal static class RequestBody
+{
+    public const long MaxBytes = 4 * 1024 * 1024;
+
+    public static async Task<(JsonObject? Body, string? Error)> ReadObjectAsync(HttpRequest request, CancellationToken ct)
+    {
+        if (request.ContentLength > MaxBytes)
+        {
+            return (null, $"request body is {request.ContentLength} bytes; the limit is {MaxBytes} bytes");
+        }
+
+        JsonNode? node;
+        try
+        {
+            using var limited = new MemoryStream();
+            await request.Body.CopyToAsync(limited, ct);
+            if (limited.Length > MaxBytes)
+            {
+                return (null, $"request body is over the limit of {MaxBytes} bytes");
+            }
+
+            if (limited.Length == 0)
+            {
+                return (null, "request body is empty: send the object as a JSON object");
+            }
+
+            limited.Position = 0;
+            node = await JsonNode.ParseAsync(limited, documentOptions: new JsonDocumentOptions { MaxDepth = 64 }, cancellationToken: ct);
+        }
+        catch (JsonException ex)
+        {
+            return (null, $"request body is not valid JSON: {ex.Message}");
+        }
+
+        if (node is not JsonObject body)
+        {
+            return (null, $"request body must be a JSON object, not {Describe(node)}");
+        }
+
+        try
+        {
+            // JsonObject indexes lazily and throws on a duplicate key only when first asked.
+            _ = body.Count;
+            _ = body.ContainsKey(string.Empty);
+        }
+        catch (ArgumentException)
+        {
+            return (null, "request body has the same field twice");
+        }
+
+        return body.Count == 0 ? (null, "JSON payload is empty: send at least one field") : (body, null);
+    }
+
+    private static string Describe(JsonNode? node) => node switch
+    {
+        null => "null",
+        JsonArray => "an array",
+        _ => $"a {node.GetValueKind().ToString().ToLowerInvariant()}",
+    };
+}

@@ -1,0 +1,39 @@
+namespace Threeport.Modules.Platform;
+
+// The "Threeport" section of appsettings.json.
+public sealed class PlatformSettings
+{
+    public const string Section = "Threeport";
+
+    // Where the database (and the dev cluster's kubeconfig) live; default ~/.threeport/<name>.
+    public string? DataDirectory { get; set; }
+
+    // How long a reconciler's claim on an object lasts without renewal; renewed every third of it.
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(60);
+
+    // How often the dispatcher looks for due rows it was not told about (requeues, other writers, recovery).
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    // Notifications held in memory per object type; the rest wait in the outbox table.
+    public int ChannelCapacity { get; set; } = 64;
+
+    public TimeSpan BackoffInitial { get; set; } = TimeSpan.FromSeconds(1);
+
+    public TimeSpan BackoffMax { get; set; } = TimeSpan.FromSeconds(30);
+
+    // Per controller (module): "Workload": { "Enabled": true, "Workers": 4 }.
+    public Dictionary<string, ControllerSettings> Controllers { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    public ControllerSettings ControllerFor(string controller) =>
+        Controllers.TryGetValue(controller, out var settings) ? settings : new ControllerSettings();
+
+    public Reconciliation.Backoff Backoff => new(BackoffInitial, BackoffMax);
+}
+
+public sealed class ControllerSettings
+{
+    public bool Enabled { get; set; } = true;
+
+    // Concurrent reconciles per object type of this controller.
+    public int Workers { get; set; } = 4;
+}

@@ -1,0 +1,302 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Threeport.Modules.Platform.Events;
+using Threeport.Modules.Platform.Leases;
+using Threeport.Modules.Platform.Objects;
+using Threeport.Modules.Platform.Outbox;
+using Threeport.Modules.Platform.Persistence;
+
+namespace Threeport.Modules.Platform.Reconciliation;
+
+// Runs the reconciler of one object type: N workers read the type's channel; for each object the host claims
+// the lease, loads the latest row, calls the reconciler, and commits the outcome (status, outbox row, lease
+// release, events) in one transaction. Reconcilers never see notifications, locks or channels.
+public sealed class ReconcilerHost<TObject>(
+    ObjectType type,
+    NotificationChannels channels,
+    NotificationDispatcher dispatcher,
+    LeaseStore leases,
+    EventRecorder events,
+    ReconcileObserver observer,
+    IServiceScopeFactory scopes,
+    TimeProvider time,
+    IOptions<PlatformSettings> settings,
+    ILogger<ReconcilerHost<TObject>> log) : BackgroundService
+    where TObject : ReconciledObject
+{
+    private static readonly TimeSpan ReleaseTimeout = TimeSpan.FromSeconds(5);
+    private readonly Backoff backoff = settings.Value.Backoff;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!channels.TryGet(type.Name, out var channel))
+        {
+            log.LogInformation("Reconciler for {ObjectType} is disabled in the {Controller} controller settings", type.Name, type.Controller);
+            return;
+        }
+
+        var workers = Math.Max(1, settings.Value.ControllerFor(type.Controller).Workers);
+        log.LogInformation("Started {Workers} workers reconciling {ObjectType} for the {Controller} controller", workers, type.Name, type.Controller);
+        // Returns only when every worker has finished or handed back its object (controller-runtime wg.Wait()).
+        await Task.WhenAll(Enumerable.Range(0, workers).Select(_ => WorkAsync(channel.Reader, stoppingToken)));
+    }
+
+    private async Task WorkAsync(System.Threading.Channels.ChannelReader<ObjectKey> reader, CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (await reader.WaitToReadAsync(stoppingToken))
+            {
+                while (!stoppingToken.IsCancellationRequested && reader.TryRead(out var key))
+                {
+                    long? remainingDueAt = null;
+                    try
+                    {
+                        remainingDueAt = await ProcessAsync(key, stoppingToken);
+                    }
+                    catch (Exception ex) when (stoppingToken.IsCancellationRequested)
+                    {
+                        log.LogInformation("Handed back {Object} at shutdown: {Reason}", key, ex.Message);
+                    }
+                    finally
+                    {
+                        dispatcher.Completed(key, stoppingToken.IsCancellationRequested ? null : remainingDueAt);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutdown: undelivered notifications stay in the outbox.
+        }
+    }
+
+    // Returns when the object's outbox row is due again (Unix ms), or null when nothing is pending.
+    private async Task<long?> ProcessAsync(ObjectKey key, CancellationToken stoppingToken)
+    {
+        try
+        {
+            if (!await leases.TryClaimAsync(key, stoppingToken))
+            {
+                log.LogDebug("Requeued {Object}: locked by another reconcile", key);
+                return await RescheduleContendedAsync(key, stoppingToken);
+            }
+        }
+        catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+        {
+            log.LogError(ex, "Failed to claim the lease of {Object}; retrying at the next sweep", key);
+            return null;
+        }
+
+        var released = false;
+        try
+        {
+            var outcome = await ReconcileLeasedAsync(key, stoppingToken);
+            released = true;
+            return outcome;
+        }
+        catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+        {
+            // The database failed while committing an outcome: the row is untouched, so it is retried.
+            log.LogError(ex, "Failed to record the outcome of reconciling {Object}", key);
+            return null;
+        }
+        finally
+        {
+            if (!released)
+            {
+                // A fresh token: the lease must go even when shutdown cancelled the work (handed back).
+                using var timeout = new CancellationTokenSource(ReleaseTimeout, time);
+                try
+                {
+                    await leases.ReleaseAsync(key, timeout.Token);
+                }
+                catch (Exception ex)
+                {
+                    log.LogWarning(ex, "Failed to release the lease of {Object}; it expires on its own", key);
+                }
+            }
+        }
+    }
+
+    private async Task<long?> ReconcileLeasedAsync(ObjectKey key, CancellationToken stoppingToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ThreeportDb>();
+
+        // The row first, then the object: a change committed in between bumps the row's Sequence, so the
+        // row survives this reconcile and the change is reconciled next.
+        var row = await db.OutboxMessages.AsNoTracking()
+            .Where(m => m.ObjectType == key.Type && m.ObjectId == key.Id)
+            .Select(m => new { m.Sequence, m.Attempt, m.Operation })
+            .FirstOrDefaultAsync(stoppingToken);
+        if (row is null)
+        {
+            await leases.ReleaseAsync(db, key, stoppingToken);
+            return null;
+        }
+
+        var obj = await db.Set<TObject>().FirstOrDefaultAsync(o => o.ID == key.Id, stoppingToken);
+        if (obj is null || obj.InterruptReconciliation)
+        {
+            log.LogInformation(obj is null ? "Dropped notification of {Object}: it no longer exists" : "Skipped {Object}: reconciliation is interrupted", key);
+            return await CommitAsync(db, key, row.Sequence, deleteRow: true, dueAt: null, stoppingToken);
+        }
+
+        log.LogDebug("Reconciling {Object} after {Operation}, attempt {Attempt}", key, row.Operation, row.Attempt + 1);
+        var reconciler = (IReconciler<TObject>)scope.ServiceProvider.GetRequiredService(type.ReconcilerType!);
+        ReconcileResult result;
+        Exception? failure = null;
+        using (var work = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken))
+        {
+            var renewal = RenewWhileWorkingAsync(key, work);
+            try
+            {
+                result = await reconciler.ReconcileAsync(obj, work.Token);
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                failure = ex;
+                result = ReconcileResult.RequeueAfter(TimeSpan.Zero);
+            }
+            finally
+            {
+                await work.CancelAsync();
+                await renewal;
+            }
+        }
+
+        var deleting = obj.DeletionScheduled is not null;
+        var now = time.GetUtcNow();
+        if (failure is not null)
+        {
+            db.ChangeTracker.Clear();
+            var delay = backoff.Next(row.Attempt + 1, Random.Shared.NextDouble());
+            log.LogWarning("Failed to reconcile {Object}, retrying in {Delay}: {Error}", key, delay, failure.Message);
+            await events.RecordAsync(db, key, type.Controller, EventRecorder.Warning, FailureReason(deleting, obj), failure.Message, stoppingToken);
+            observer.Observe(key, ReconcileOutcome.RequeueAfter, failure);
+            return await CommitAsync(db, key, row.Sequence, deleteRow: false, dueAt: now + delay, stoppingToken);
+        }
+
+        observer.Observe(key, result.Outcome, null);
+        switch (result.Outcome)
+        {
+            case ReconcileOutcome.Done when deleting:
+                obj.DeletionAcknowledged ??= now;
+                obj.DeletionConfirmed = now;
+                db.Remove(obj);
+                await events.RecordAsync(db, key, type.Controller, EventRecorder.Normal, "SuccessfulDelete", $"{type.Name} {key.Id} deleted", stoppingToken);
+                log.LogInformation("Deleted {Object}", key);
+                return await CommitGuardedAsync(db, key, row.Sequence, deleteRow: true, dueAt: null, stoppingToken);
+            case ReconcileOutcome.Done:
+                if (obj.CreationConfirmed is null)
+                {
+                    obj.CreationAcknowledged ??= now;
+                    obj.CreationConfirmed = now;
+                    await events.RecordAsync(db, key, type.Controller, EventRecorder.Normal, "SuccessfulCreate", $"{type.Name} {key.Id} created", stoppingToken);
+                }
+
+                obj.Reconciled = true;
+                obj.CreationFailed = false;
+                log.LogDebug("Reconciled {Object}", key);
+                return await CommitGuardedAsync(db, key, row.Sequence, deleteRow: true, dueAt: null, stoppingToken);
+            case ReconcileOutcome.Interrupt:
+                obj.InterruptReconciliation = true;
+                await events.RecordAsync(db, key, type.Controller, EventRecorder.Warning, "ReconciliationInterrupted", result.Reason, stoppingToken);
+                log.LogWarning("Interrupted reconciliation of {Object}: {Reason}", key, result.Reason);
+                return await CommitGuardedAsync(db, key, row.Sequence, deleteRow: true, dueAt: null, stoppingToken);
+            default:
+                if (result.Reason is not null)
+                {
+                    await events.RecordAsync(db, key, type.Controller, EventRecorder.Normal, "Requeued", result.Reason, stoppingToken);
+                }
+
+                log.LogDebug("Requeued {Object} for {Delay}", key, result.Delay);
+                return await CommitGuardedAsync(db, key, row.Sequence, deleteRow: false, dueAt: now + result.Delay, stoppingToken);
+        }
+    }
+
+    // Commits status changes that are only valid for the generation the reconciler read. If the user changed
+    // the object meanwhile, nothing of this reconcile is kept and the newer generation is due at once.
+    private async Task<long?> CommitGuardedAsync(ThreeportDb db, ObjectKey key, long sequence, bool deleteRow, DateTimeOffset? dueAt, CancellationToken ct)
+    {
+        try
+        {
+            return await CommitAsync(db, key, sequence, deleteRow, dueAt, ct);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            log.LogDebug("Discarded a stale status write of {Object}: it changed while being reconciled", key);
+            db.ChangeTracker.Clear();
+            await leases.ReleaseAsync(db, key, ct);
+            return time.GetUtcNow().ToUnixTimeMilliseconds();
+        }
+    }
+
+    private async Task<long?> CommitAsync(ThreeportDb db, ObjectKey key, long sequence, bool deleteRow, DateTimeOffset? dueAt, CancellationToken ct)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        await db.SaveChangesAsync(ct);
+        var rows = db.OutboxMessages.Where(m => m.ObjectType == key.Type && m.ObjectId == key.Id && m.Sequence == sequence);
+        var handled = deleteRow
+            ? await rows.ExecuteDeleteAsync(ct)
+            : await rows.ExecuteUpdateAsync(
+                set => set.SetProperty(m => m.AvailableAt, dueAt!.Value.ToUnixTimeMilliseconds()).SetProperty(m => m.Attempt, m => m.Attempt + 1),
+                ct);
+        await leases.ReleaseAsync(db, key, ct);
+        await transaction.CommitAsync(ct);
+
+        // handled == 0: a user change arrived meanwhile and its row is due now.
+        return handled == 0 ? time.GetUtcNow().ToUnixTimeMilliseconds() : dueAt?.ToUnixTimeMilliseconds();
+    }
+
+    private async Task<long?> RescheduleContendedAsync(ObjectKey key, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ThreeportDb>();
+        var attempt = await db.OutboxMessages
+            .Where(m => m.ObjectType == key.Type && m.ObjectId == key.Id)
+            .Select(m => (int?)m.Attempt)
+            .FirstOrDefaultAsync(ct);
+        if (attempt is null)
+        {
+            return null;
+        }
+
+        var dueAt = time.GetUtcNow() + backoff.Next(attempt.Value + 1, Random.Shared.NextDouble());
+        var dueAtMs = dueAt.ToUnixTimeMilliseconds();
+        await db.OutboxMessages
+            .Where(m => m.ObjectType == key.Type && m.ObjectId == key.Id)
+            .ExecuteUpdateAsync(set => set.SetProperty(m => m.AvailableAt, dueAtMs).SetProperty(m => m.Attempt, m => m.Attempt + 1), ct);
+        observer.Observe(key, ReconcileOutcome.RequeueAfter, null);
+        return dueAtMs;
+    }
+
+    // Keeps the lease alive during long reconciles; if it is lost, the work is cancelled so that two
+    // reconciles never run on one object.
+    private async Task RenewWhileWorkingAsync(ObjectKey key, CancellationTokenSource work)
+    {
+        using var timer = new PeriodicTimer(leases.Duration / 3, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(work.Token))
+            {
+                if (!await leases.RenewAsync(key, work.Token))
+                {
+                    log.LogWarning("Lost the lease of {Object}; cancelling its reconcile", key);
+                    await work.CancelAsync();
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The reconcile finished.
+        }
+    }
+
+    private static string FailureReason(bool deleting, TObject obj) =>
+        deleting ? "FailedDelete" : obj.CreationConfirmed is null ? "FailedCreate" : "FailedUpdate";
+}

@@ -1,0 +1,155 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Threeport.Host.ControlPlane;
+using Threeport.Modules.Platform;
+using Threeport.Modules.Platform.Objects;
+using Threeport.Modules.Platform.Persistence;
+
+namespace Threeport.Tests.Support;
+
+// A real control plane for a test: the real host on a free loopback port, a fresh SQLite file, the real
+// dispatcher and reconcilers. Optionally with the test-only Widget type and a controllable clock.
+public sealed class TestControlPlane : IAsyncDisposable
+{
+    private TestControlPlane(WebApplication app, string dataDirectory, bool ownsDirectory)
+    {
+        App = app;
+        DataDirectory = dataDirectory;
+        this.ownsDirectory = ownsDirectory;
+        Client = new HttpClient { BaseAddress = ControlPlaneApp.ApiAddress(app), Timeout = TimeSpan.FromSeconds(60) };
+    }
+
+    private readonly bool ownsDirectory;
+
+    public WebApplication App { get; }
+
+    public HttpClient Client { get; }
+
+    public string DataDirectory { get; }
+
+    public IServiceProvider Services => App.Services;
+
+    public WidgetBehavior Widgets => Services.GetRequiredService<WidgetBehavior>();
+
+    public static string NewDataDirectory() =>
+        Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "threeport-tests", Guid.NewGuid().ToString("N"))).FullName;
+
+    public static async Task<TestControlPlane> StartAsync(
+        string? dataDirectory = null,
+        bool withWidgets = true,
+        TimeProvider? time = null,
+        IDictionary<string, string?>? settings = null,
+        WidgetBehavior? widgetBehavior = null,
+        Action<WebApplicationBuilder>? customize = null)
+    {
+        var ownsDirectory = dataDirectory is null;
+        dataDirectory ??= NewDataDirectory();
+        var options = new UpOptions
+        {
+            DataDirectory = dataDirectory,
+            ApiPort = 0,
+            DevClusterEnabled = false,
+            Settings = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>())
+            {
+                ["Logging:LogLevel:Default"] = "Warning",
+            },
+        };
+        var app = ControlPlaneApp.Build(
+            options,
+            builder =>
+            {
+                if (time is not null)
+                {
+                    builder.Services.Replace(ServiceDescriptor.Singleton(time));
+                }
+
+                if (withWidgets)
+                {
+                    builder.Services.AddSingleton(widgetBehavior ?? new WidgetBehavior());
+                    builder.Services.AddHostedService<WidgetTable>();
+                    builder.Services.AddObjectType<Widget>("Test").ReconciledBy<WidgetReconciler>();
+                }
+
+                customize?.Invoke(builder);
+            },
+            withWidgets ? db => db.ReplaceService<IModelCustomizer, WidgetModelCustomizer>() : null);
+        if (withWidgets)
+        {
+            app.MapObjectApi<Widget>();
+        }
+
+        await app.StartAsync();
+        return new TestControlPlane(app, dataDirectory, ownsDirectory);
+    }
+
+    public async Task<T> WithDbAsync<T>(Func<ThreeportDb, Task<T>> query)
+    {
+        await using var db = await Services.GetRequiredService<IDbContextFactory<ThreeportDb>>().CreateDbContextAsync();
+        return await query(db);
+    }
+
+    public async Task<JsonObject> CreateWidgetAsync(string? name = null, string color = "red")
+    {
+        var response = await Client.PostAsJsonAsync("/v0/widgets", new { Name = name ?? Unique("w"), Color = color });
+        var body = await ApiResponse.ReadAsync(response);
+        response.StatusCode.Should().Be(System.Net.HttpStatusCode.Created, body.Error);
+        return body.Single;
+    }
+
+    public async Task<JsonObject> GetAsync(string route, long id)
+    {
+        var body = await ApiResponse.ReadAsync(await Client.GetAsync($"/v0/{route}/{id}"));
+        return body.Single;
+    }
+
+    // A bounded probe: polls until `until` holds, and on timeout fails with the last state seen.
+    public async Task<JsonObject> EventuallyAsync(string route, long id, Func<JsonObject, bool> until, TimeSpan? timeout = null)
+    {
+        JsonObject? last = null;
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (DateTime.UtcNow < deadline)
+        {
+            var response = await Client.GetAsync($"/v0/{route}/{id}");
+            if (response.IsSuccessStatusCode)
+            {
+                last = (await ApiResponse.ReadAsync(response)).Single;
+                if (until(last))
+                {
+                    return last;
+                }
+            }
+
+            await Task.Delay(20);
+        }
+
+        Assert.Fail($"{route}/{id} did not reach the expected state in time; last seen: {last?.ToJsonString() ?? "nothing"}");
+        throw new InvalidOperationException();
+    }
+
+    public static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..20];
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await App.StopAsync();
+        await App.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        if (ownsDirectory)
+        {
+            try
+            {
+                Directory.Delete(DataDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A file still held open by a pooled connection: the temp folder is cleaned by the OS.
+            }
+        }
+    }
+}
