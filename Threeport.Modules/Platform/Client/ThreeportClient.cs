@@ -137,7 +137,11 @@ public sealed class ThreeportClient(HttpClient http)
                 throw new ThreeportApiException(response.StatusCode, $"the control plane answered {method} /{relativeUri} with a body that is not JSON", method.Method, relativeUri);
             }
 
-            throw new ThreeportApiException(response.StatusCode, ErrorMessage(response, json, text), method.Method, relativeUri);
+            // A 404 without an envelope comes from routing, not from the object store: the route itself is missing.
+            var message = response.StatusCode == HttpStatusCode.NotFound && json is null
+                ? $"the control plane at {BaseAddress.GetLeftPart(UriPartial.Authority)} has no API route /{relativeUri.Split('?')[0]} (is it an older version?)"
+                : ErrorMessage(response, json, text);
+            throw new ThreeportApiException(response.StatusCode, message, method.Method, relativeUri);
         }
     }
 
