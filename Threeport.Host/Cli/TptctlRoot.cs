@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using Threeport.Host.Cli.Commands;
 
 namespace Threeport.Host.Cli;
@@ -52,10 +53,14 @@ public static class TptctlRoot
     private static async Task<int> UsageErrorAsync(ParseResult parseResult, CliContext context)
     {
         var error = parseResult.Errors.FirstOrDefault(e => e.Message.Contains("Unrecognized", StringComparison.Ordinal)) ?? parseResult.Errors[0];
-        await context.Err.WriteLineAsync("Error: " + error.Message);
-        var path = string.Join(' ', parseResult.CommandResult.Command.Parents.OfType<Command>().Reverse()
-            .Append(parseResult.CommandResult.Command).Skip(1).Select(c => c.Name));
-        await context.Err.WriteLineAsync($"Run `tptctl {path} --help`".Replace("  ", " ", StringComparison.Ordinal).Replace("tptctl  ", "tptctl ", StringComparison.Ordinal) + " for usage.");
+        await context.Err.WriteLineAsync("Error: " + string.Join(' ', error.Message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)));
+        var names = new List<string>();
+        for (SymbolResult? at = parseResult.CommandResult; at is CommandResult command && command.Parent is not null; at = command.Parent)
+        {
+            names.Insert(0, command.Command.Name);
+        }
+
+        await context.Err.WriteLineAsync($"Run `{string.Join(' ', names.Prepend("tptctl"))} --help` for usage.");
         return ExitCodes.Usage;
     }
 }

@@ -17,6 +17,17 @@ public static class ObjectOptions
     {
         Description = "Output format: plain, json or yaml",
         DefaultValueFactory = _ => OutputFormat.Plain,
+        CustomParser = result =>
+        {
+            var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "plain";
+            if (Enum.TryParse<OutputFormat>(text, ignoreCase: true, out var format) && Enum.IsDefined(format) && !char.IsDigit(text[0]))
+            {
+                return format;
+            }
+
+            result.AddError($"--output: {text} is not one of plain, json, yaml");
+            return OutputFormat.Plain;
+        },
     };
 
     public static readonly Option<string?> Field = new("--field", "-f")
