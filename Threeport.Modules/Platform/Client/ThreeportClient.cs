@@ -85,7 +85,9 @@ public sealed class ThreeportClient(HttpClient http)
     public async Task<string> GetVersionAsync(CancellationToken ct = default)
     {
         var body = await SendAsync(HttpMethod.Get, "version", null, ct);
-        return body["Version"]?.GetValue<string>() ?? throw new ThreeportApiException(HttpStatusCode.OK, "the control plane's /version answer has no Version");
+        // Threeport answers {"Version": ...}; accept any casing of the key so a camelCase serializer does not break us.
+        var version = body.FirstOrDefault(kv => kv.Key.Equals("Version", StringComparison.OrdinalIgnoreCase)).Value;
+        return version?.GetValue<string>() ?? throw new ThreeportApiException(HttpStatusCode.OK, "the control plane's /version answer has no Version");
     }
 
     public async Task<bool> IsReadyAsync(CancellationToken ct = default)
