@@ -118,3 +118,17 @@ public sealed class OutputTests
         writer.ToString().Should().Be("widget a: reconciling\nwidget a: reconciled\n");
     }
 }
+
+public sealed class ObjectWriterTests
+{
+    [Test]
+    public void Changes_ComparesApiJsonWithRequestValues()
+    {
+        var existing = System.Text.Json.Nodes.JsonNode.Parse("""{"ID":7,"Name":"w","WorkloadDefinitionID":3,"YAMLDocument":"a","DefaultRuntime":true}""")!.AsObject();
+        var same = new System.Text.Json.Nodes.JsonObject { ["Name"] = "w", ["WorkloadDefinitionID"] = 3L, ["YAMLDocument"] = "a", ["DefaultRuntime"] = true };
+        var different = new System.Text.Json.Nodes.JsonObject { ["Name"] = "w", ["WorkloadDefinitionID"] = 4L, ["YAMLDocument"] = "a" };
+
+        Threeport.Host.Cli.Objects.ObjectWriter.Changes(existing, same).Should().BeEmpty();
+        Threeport.Host.Cli.Objects.ObjectWriter.Changes(existing, different).ToJsonString().Should().Be("""{"WorkloadDefinitionID":4}""");
+    }
+}

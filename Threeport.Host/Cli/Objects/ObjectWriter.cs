@@ -135,7 +135,7 @@ public sealed class ObjectWriter(ThreeportClient client, TextWriter output, Wait
     }
 
     // Only fields whose value differs go into the PATCH, so an unchanged apply is a no-op on the server too.
-    private static JsonObject Changes(JsonObject existing, JsonObject desired)
+    internal static JsonObject Changes(JsonObject existing, JsonObject desired)
     {
         var patch = new JsonObject();
         foreach (var (key, value) in desired)

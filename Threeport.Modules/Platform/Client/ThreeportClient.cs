@@ -31,21 +31,27 @@ public sealed class ThreeportClient(HttpClient http)
         ApiRoute route, IReadOnlyDictionary<string, string>? filters = null, CancellationToken ct = default)
     {
         var all = new List<JsonObject>();
-        for (var page = 1; ; page++)
+        var size = ListPageSize;
+        while (true)
         {
+            // Page by what we already have, so a server that caps the page size below ours skips nothing.
+            var page = all.Count / size + 1;
             var query = new Dictionary<string, string>(filters ?? new Dictionary<string, string>())
             {
                 ["page"] = page.ToString(CultureInfo.InvariantCulture),
-                ["size"] = ListPageSize.ToString(CultureInfo.InvariantCulture),
+                ["size"] = size.ToString(CultureInfo.InvariantCulture),
             };
             var envelope = await SendAsync(HttpMethod.Get, route.RelativeUri + QueryString(query), null, ct);
             var data = Data(envelope);
+            var total = envelope["Meta"]?["TotalCount"]?.GetValue<long>() ?? all.Count + data.Count;
             all.AddRange(data);
-            var total = envelope["Meta"]?["TotalCount"]?.GetValue<long>() ?? all.Count;
-            if (data.Count == 0 || all.Count >= total)
+            if (data.Count == 0 || all.Count >= total || (page > 1 && data.Count < size))
             {
                 return all;
             }
+
+            // A first page shorter than asked for means the server caps the page size: go on with its size.
+            size = Math.Min(size, data.Count);
         }
     }
 
