@@ -1,8 +1,10 @@
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.EntityFrameworkCore;
+using Threeport.Modules.KubernetesRuntimes;
 using Threeport.Modules.Platform;
 using Threeport.Modules.Platform.Persistence;
+using Threeport.Modules.Workloads;
 
 namespace Threeport.Host.ControlPlane;
 
@@ -26,10 +28,14 @@ public static class ControlPlaneApp
         builder.WebHost.UseUrls($"http://{options.ApiBindAddress}:{options.ApiPort}");
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(15));
         builder.Services.AddPlatform(builder.Configuration, configureDatabase);
+        builder.Services.AddKubernetesRuntimes();
+        builder.Services.AddWorkloads();
         customize?.Invoke(builder);
 
         var app = builder.Build();
         app.MapPlatform();
+        app.MapKubernetesRuntimes();
+        app.MapWorkloads();
         return app;
     }
 

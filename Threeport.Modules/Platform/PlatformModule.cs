@@ -46,6 +46,7 @@ public static class PlatformModule
         services.AddHostedService(sp => sp.GetRequiredService<DatabaseStartup>());
 
         services.AddSingleton<ObjectTypeRegistry>();
+        services.AddSingleton<ObjectReferences>();
         services.AddSingleton<NotificationChannels>();
         services.AddSingleton<NotificationDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<NotificationDispatcher>());
@@ -54,6 +55,12 @@ public static class PlatformModule
         services.AddSingleton<ReconcileObserver>();
 
         services.AddObjectType<Event>("Platform");
+        // Threeport's casing for every JSON answer, including /version, /readyz and the versions routes.
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = null;
+            o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull;
+        });
         services.AddOpenApi();
         return services;
     }

@@ -132,6 +132,14 @@ public sealed class TestControlPlane : IAsyncDisposable
         throw new InvalidOperationException();
     }
 
+    // Reads a stopped control plane's database directly.
+    public static async Task<T> QueryStoppedAsync<T>(string dataDirectory, Func<ThreeportDb, Task<T>> query)
+    {
+        var options = new DbContextOptionsBuilder<ThreeportDb>().UseSqlite($"Data Source={Path.Combine(dataDirectory, "threeport.db")}").Options;
+        await using var db = new ThreeportDb(options);
+        return await query(db);
+    }
+
     public static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..20];
 
     public async ValueTask DisposeAsync()

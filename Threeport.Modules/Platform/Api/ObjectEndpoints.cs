@@ -101,6 +101,10 @@ public static class ObjectEndpoints<TObject>
         return await SaveAsync(type, obj, Operation.Created, db, services, StatusCodes.Status201Created, ct);
     }
 
+    // A PATCH or PUT carries no version: a concurrent write makes it re-read and re-apply, as Kubernetes
+    // does for patches, instead of answering 409 to a request that did nothing wrong.
+    private const int UpdateAttempts = 5;
+
     private static async Task<IResult> UpdateAsync(string id, HttpRequest request, ThreeportDb db, IServiceProvider services, bool replace, CancellationToken ct)
     {
         var type = TypeOf(services);
@@ -115,6 +119,21 @@ public static class ObjectEndpoints<TObject>
             return ApiResults.BadRequest(type.Name, error!);
         }
 
+        for (var attempt = 1; ; attempt++)
+        {
+            var result = await TryUpdateAsync(type, objectId, body, db, services, replace, ct);
+            if (result is not null || attempt == UpdateAttempts)
+            {
+                return result ?? ApiResults.Conflict(type.Name, $"{type.Name} {objectId} is changing too often to update: retry");
+            }
+
+            db.ChangeTracker.Clear();
+        }
+    }
+
+    // Null when a concurrent write got in first.
+    private static async Task<IResult?> TryUpdateAsync(ObjectType type, long objectId, JsonObject body, ThreeportDb db, IServiceProvider services, bool replace, CancellationToken ct)
+    {
         var existing = await db.Set<TObject>().AsNoTracking().FirstOrDefaultAsync(o => o.ID == objectId, ct);
         var obj = await db.Set<TObject>().FirstOrDefaultAsync(o => o.ID == objectId, ct);
         if (existing is null || obj is null)
@@ -154,13 +173,20 @@ public static class ObjectEndpoints<TObject>
 
         obj.UpdatedAt = services.GetRequiredService<TimeProvider>().GetUtcNow();
         obj.Generation++;
-        if (obj is ReconciledObject reconciled && !body.ContainsKey(nameof(ReconciledObject.Reconciled)))
+        if (obj is ReconciledObject reconciled && !body.Any(p => p.Key.Equals(nameof(ReconciledObject.Reconciled), StringComparison.OrdinalIgnoreCase)))
         {
             // A user change is a new intent: it must be reconciled again.
             reconciled.Reconciled = false;
         }
 
-        return await SaveAsync(type, obj, Operation.Updated, db, services, StatusCodes.Status200OK, ct);
+        try
+        {
+            return await SaveAsync(type, obj, Operation.Updated, db, services, StatusCodes.Status200OK, ct, throwOnConcurrency: true);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            return null;
+        }
     }
 
     private static async Task<IResult> DeleteAsync(string id, ThreeportDb db, IServiceProvider services, TimeProvider time, CancellationToken ct)
@@ -203,7 +229,7 @@ public static class ObjectEndpoints<TObject>
         return await SaveAsync(type, obj, Operation.Deleted, db, services, StatusCodes.Status200OK, ct);
     }
 
-    private static async Task<IResult> SaveAsync(ObjectType type, TObject obj, Operation operation, ThreeportDb db, IServiceProvider services, int status, CancellationToken ct)
+    private static async Task<IResult> SaveAsync(ObjectType type, TObject obj, Operation operation, ThreeportDb db, IServiceProvider services, int status, CancellationToken ct, bool throwOnConcurrency = false)
     {
         try
         {
@@ -216,7 +242,7 @@ public static class ObjectEndpoints<TObject>
                 await db.SaveChangesAsync(ct);
             }
         }
-        catch (DbUpdateConcurrencyException)
+        catch (DbUpdateConcurrencyException) when (!throwOnConcurrency)
         {
             return ApiResults.Conflict(type.Name, $"{type.Name} {obj.ID} was changed by someone else meanwhile: read it again and retry");
         }

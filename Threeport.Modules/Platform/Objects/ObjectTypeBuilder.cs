@@ -56,4 +56,8 @@ public static class ObjectTypeServiceCollectionExtensions
         services.AddSingleton(type);
         return new ObjectTypeBuilder<TObject>(services, type);
     }
+
+    // DELETE of a `typeName` object answers 409 while `guard` gives a reason.
+    public static IServiceCollection AddDeleteGuard(this IServiceCollection services, string typeName, DeleteGuard guard) =>
+        services.AddSingleton(new DeleteGuardRegistration(typeName, guard));
 }

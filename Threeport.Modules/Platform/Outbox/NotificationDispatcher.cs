@@ -32,7 +32,11 @@ public sealed class NotificationDispatcher(
     private readonly HashSet<ObjectKey> inFlight = [];
     private readonly HashSet<string> typesWithRowsInTable = [];
     private long? nextDueAt;
+    private int inFlightCount;
     private int sweepRequested = 1;
+
+    // Objects handed to workers and not yet completed (for metrics and tests; written only by the loop).
+    public int InFlightCount => Volatile.Read(ref inFlightCount);
 
     // Called after a commit that wrote the row of `key`, due at `dueAt` (Unix ms).
     public void Committed(ObjectKey key, long dueAt) => Send(new Signal(key, dueAt, Completed: false));
@@ -61,6 +65,8 @@ public sealed class NotificationDispatcher(
                 {
                     Handle(signal);
                 }
+
+                Volatile.Write(ref inFlightCount, inFlight.Count);
 
                 var now = Now();
                 if (Interlocked.Exchange(ref sweepRequested, 0) == 1 || now >= nextSweepAt || nextDueAt <= now)

@@ -33,6 +33,14 @@ public sealed class OutboxWriter(NotificationDispatcher dispatcher, TimeProvider
     public Task SaveAsync(ThreeportDb db, ObjectType type, ReconciledObject obj, Operation operation, CancellationToken ct) =>
         SaveAsync(db, [(type, obj, operation)], ct);
 
+    // Asks for a reconcile without changing the object: the world drifted, or its status needs refreshing.
+    public async Task NotifyAsync(ThreeportDb db, ObjectKey key, Operation operation, CancellationToken ct)
+    {
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        await UpsertAsync(db, key, operation, now, ct);
+        dispatcher.Committed(key, now);
+    }
+
     private static Task<int> UpsertAsync(ThreeportDb db, ObjectKey key, Operation operation, long now, CancellationToken ct) =>
         db.Database.ExecuteSqlInterpolatedAsync(
             $"""

@@ -17,6 +17,161 @@ namespace Threeport.Modules.Platform.Persistence.Migrations
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
+            modelBuilder.Entity("Threeport.Modules.KubernetesRuntimes.Model.KubernetesRuntimeDefinition", b =>
+                {
+                    b.Property<long>("ID")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTimeOffset?>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTimeOffset?>("CreationAcknowledged")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTimeOffset?>("CreationConfirmed")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("CreationFailed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTimeOffset?>("DeletionAcknowledged")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTimeOffset?>("DeletionConfirmed")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTimeOffset?>("DeletionScheduled")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Generation")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool?>("HighAvailability")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("InfraProvider")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("InfraProviderAccountName")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("InterruptReconciliation")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("NodeMaximum")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("NodeProfile")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("NodeSize")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Reconciled")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTimeOffset?>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("ID");
+
+                    b.HasIndex("Name")
+                        .IsUnique();
+
+                    b.ToTable("KubernetesRuntimeDefinition");
+                });
+
+            modelBuilder.Entity("Threeport.Modules.KubernetesRuntimes.Model.KubernetesRuntimeInstance", b =>
+                {
+                    b.Property<long>("ID")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("APIEndpoint")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTimeOffset?>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTimeOffset?>("CreationAcknowledged")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTimeOffset?>("CreationConfirmed")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("CreationFailed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("DefaultRuntime")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTimeOffset?>("DeletionAcknowledged")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTimeOffset?>("DeletionConfirmed")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTimeOffset?>("DeletionScheduled")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Generation")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("InterruptReconciliation")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Kubeconfig")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("KubeconfigContext")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("KubeconfigPath")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("KubernetesRuntimeDefinitionID")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTimeOffset?>("LastReachedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Location")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Reconciled")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ServerVersion")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("ThreeportControlPlaneHost")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTimeOffset?>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("ID");
+
+                    b.HasIndex("KubernetesRuntimeDefinitionID");
+
+                    b.HasIndex("Name")
+                        .IsUnique();
+
+                    b.ToTable("KubernetesRuntimeInstance");
+                });
+
             modelBuilder.Entity("Threeport.Modules.Platform.Events.Event", b =>
                 {
                     b.Property<long>("ID")
@@ -128,6 +283,319 @@ namespace Threeport.Modules.Platform.Persistence.Migrations
                         .IsUnique();
 
                     b.ToTable("OutboxMessages");
+                });
+
+            modelBuilder.Entity("Threeport.Modules.Workloads.Model.WorkloadDefinition", b =>
+                {
+                    b.Property<long>("ID")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTimeOffset?>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTimeOffset?>("CreationAcknowledged")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTimeOffset?>("CreationConfirmed")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("CreationFailed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTimeOffset?>("DeletionAcknowledged")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTimeOffset?>("DeletionConfirmed")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTimeOffset?>("DeletionScheduled")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Generation")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("InterruptReconciliation")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Reconciled")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTimeOffset?>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("YAMLDocument")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("ID");
+
+                    b.HasIndex("Name")
+                        .IsUnique();
+
+                    b.ToTable("WorkloadDefinition");
+                });
+
+            modelBuilder.Entity("Threeport.Modules.Workloads.Model.WorkloadEvent", b =>
+                {
+                    b.Property<long>("ID")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTimeOffset?>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Generation")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Message")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RuntimeEventUID")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTimeOffset>("Timestamp")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTimeOffset?>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("WorkloadInstanceID")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("WorkloadResourceInstanceID")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("ID");
+
+                    b.HasIndex("WorkloadInstanceID", "RuntimeEventUID")
+                        .IsUnique();
+
+                    b.ToTable("WorkloadEvent");
+                });
+
+            modelBuilder.Entity("Threeport.Modules.Workloads.Model.WorkloadInstance", b =>
+                {
+                    b.Property<long>("ID")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTimeOffset?>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTimeOffset?>("CreationAcknowledged")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTimeOffset?>("CreationConfirmed")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("CreationFailed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTimeOffset?>("DeletionAcknowledged")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTimeOffset?>("DeletionConfirmed")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTimeOffset?>("DeletionScheduled")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Generation")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("InterruptReconciliation")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("KubernetesRuntimeInstanceID")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Namespace")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Reconciled")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Status")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTimeOffset?>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("WorkloadDefinitionID")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("ID");
+
+                    b.HasIndex("KubernetesRuntimeInstanceID");
+
+                    b.HasIndex("Name")
+                        .IsUnique();
+
+                    b.HasIndex("WorkloadDefinitionID");
+
+                    b.ToTable("WorkloadInstance");
+                });
+
+            modelBuilder.Entity("Threeport.Modules.Workloads.Model.WorkloadResourceDefinition", b =>
+                {
+                    b.Property<long>("ID")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTimeOffset?>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Generation")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("JSONDefinition")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTimeOffset?>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("WorkloadDefinitionID")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("ID");
+
+                    b.HasIndex("WorkloadDefinitionID");
+
+                    b.ToTable("WorkloadResourceDefinition");
+                });
+
+            modelBuilder.Entity("Threeport.Modules.Workloads.Model.WorkloadResourceInstance", b =>
+                {
+                    b.Property<long>("ID")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("APIVersion")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("AppliedGeneration")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("ApplyOrder")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTimeOffset?>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Generation")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("JSONDefinition")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LastOperation")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Owned")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Ready")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ResourceName")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ResourceNamespace")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ResourceUID")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RuntimeDefinition")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTimeOffset?>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("WorkloadInstanceID")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("ID");
+
+                    b.HasIndex("WorkloadInstanceID");
+
+                    b.HasIndex("Kind", "ResourceNamespace", "ResourceName");
+
+                    b.ToTable("WorkloadResourceInstance");
+                });
+
+            modelBuilder.Entity("Threeport.Modules.KubernetesRuntimes.Model.KubernetesRuntimeInstance", b =>
+                {
+                    b.HasOne("Threeport.Modules.KubernetesRuntimes.Model.KubernetesRuntimeDefinition", null)
+                        .WithMany()
+                        .HasForeignKey("KubernetesRuntimeDefinitionID")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Threeport.Modules.Workloads.Model.WorkloadEvent", b =>
+                {
+                    b.HasOne("Threeport.Modules.Workloads.Model.WorkloadInstance", null)
+                        .WithMany()
+                        .HasForeignKey("WorkloadInstanceID")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Threeport.Modules.Workloads.Model.WorkloadInstance", b =>
+                {
+                    b.HasOne("Threeport.Modules.Workloads.Model.WorkloadDefinition", null)
+                        .WithMany()
+                        .HasForeignKey("WorkloadDefinitionID")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Threeport.Modules.Workloads.Model.WorkloadResourceDefinition", b =>
+                {
+                    b.HasOne("Threeport.Modules.Workloads.Model.WorkloadDefinition", null)
+                        .WithMany()
+                        .HasForeignKey("WorkloadDefinitionID")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Threeport.Modules.Workloads.Model.WorkloadResourceInstance", b =>
+                {
+                    b.HasOne("Threeport.Modules.Workloads.Model.WorkloadInstance", null)
+                        .WithMany()
+                        .HasForeignKey("WorkloadInstanceID")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 #pragma warning restore 612, 618
         }

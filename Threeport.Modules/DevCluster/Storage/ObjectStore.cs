@@ -1,0 +1,420 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Threeport.Modules.DevCluster.Api;
+
+namespace Threeport.Modules.DevCluster.Storage;
+
+// The single owner of all objects. One lock guards objects, indexes, the watch history ring and the
+// subscriber list; work under it is CPU only (no network writes, no logging, no awaits).
+internal sealed class ObjectStore(TimeProvider time, IStorePersistence? persistence, int historyCapacity = 20_000)
+{
+    public const string NamespacesKey = "/namespaces";
+
+    private readonly object gate = new();
+    private readonly Dictionary<string, SortedDictionary<string, StoredObject>> data = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HashSet<ObjectRef>> dependents = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> namespaceCounts = new(StringComparer.Ordinal);
+    private readonly HashSet<string> terminating = new(StringComparer.Ordinal);
+    private readonly WatchEvent?[] ring = new WatchEvent?[historyCapacity];
+    private readonly List<WatchSubscription> subscriptions = [];
+    private int ringHead;
+    private int ringCount;
+    private long evictedUpTo;
+    private long resourceVersion;
+
+    // Called under the lock for every change; the simulator only enqueues from it.
+    public Action<WatchEvent>? SystemListener { get; set; }
+
+    public long CurrentResourceVersion
+    {
+        get
+        {
+            lock (gate)
+            {
+                return resourceVersion;
+            }
+        }
+    }
+
+    public void Load()
+    {
+        if (persistence is null)
+        {
+            return;
+        }
+
+        lock (gate)
+        {
+            resourceVersion = persistence.LoadLastResourceVersion();
+            foreach (var row in persistence.LoadAll())
+            {
+                var obj = ObjectJson.Parse(row.Json);
+                PutLocked(row.Key, row.Namespace, row.Name, new StoredObject(row.Json, row.ResourceVersion, ObjectJson.Uid(obj) ?? "", Owners(obj)), null);
+                resourceVersion = Math.Max(resourceVersion, row.ResourceVersion);
+                if (row.Key == NamespacesKey && obj["metadata"]?["deletionTimestamp"] is not null)
+                {
+                    terminating.Add(row.Name);
+                }
+            }
+
+            evictedUpTo = resourceVersion;
+        }
+    }
+
+    public StoredObject? Get(string key, string ns, string name)
+    {
+        lock (gate)
+        {
+            return GetLocked(key, ns, name);
+        }
+    }
+
+    // Items in key order, starting after the continue key; ns null means all namespaces.
+    public (List<KeyValuePair<string, StoredObject>> Items, long ResourceVersion) List(string key, string? ns)
+    {
+        lock (gate)
+        {
+            var items = new List<KeyValuePair<string, StoredObject>>();
+            if (data.TryGetValue(key, out var map))
+            {
+                foreach (var kv in map)
+                {
+                    if (ns is null || kv.Key.StartsWith(ns + "/", StringComparison.Ordinal))
+                    {
+                        items.Add(kv);
+                    }
+                }
+            }
+
+            return (items, resourceVersion);
+        }
+    }
+
+    public int Count(string key)
+    {
+        lock (gate)
+        {
+            return data.TryGetValue(key, out var map) ? map.Count : 0;
+        }
+    }
+
+    public bool NamespaceExists(string ns)
+    {
+        lock (gate)
+        {
+            return GetLocked(NamespacesKey, "", ns) is not null;
+        }
+    }
+
+    // Read-modify-write of one object. mutate sees the current object (null when absent) and returns
+    // the next one, or null to leave it alone. It may throw ApiException (conflicts, validation).
+    public WriteOutcome Write(ResourceType type, string ns, string name, Func<JsonObject?, JsonObject?> mutate, bool dryRun = false)
+    {
+        lock (gate)
+        {
+            var existing = GetLocked(type.Key, ns, name);
+            var current = existing is null ? null : ObjectJson.Parse(existing.Json);
+            var next = mutate(current);
+            if (next is null)
+            {
+                return new WriteOutcome(WriteKind.Unchanged, current);
+            }
+
+            var meta = ObjectJson.Meta(next);
+            meta["name"] = name;
+            if (type.Namespaced)
+            {
+                meta["namespace"] = ns;
+            }
+            else
+            {
+                meta.Remove("namespace");
+            }
+
+            if (existing is null && type.Namespaced)
+            {
+                if (GetLocked(NamespacesKey, "", ns) is null)
+                {
+                    throw ApiException.NamespaceNotFound(ns);
+                }
+
+                if (terminating.Contains(ns))
+                {
+                    throw ApiException.Forbidden(type, name, $"unable to create new content in namespace {ns} because it is being terminated");
+                }
+            }
+
+            // Removing the last finalizer of an object being deleted completes its deletion.
+            if (existing is not null && meta["deletionTimestamp"] is not null && !HasFinalizers(next) && type.Key != NamespacesKey)
+            {
+                if (!dryRun)
+                {
+                    RemoveLocked(type.Key, ns, name, next);
+                }
+
+                return new WriteOutcome(WriteKind.Deleted, next);
+            }
+
+            if (existing is not null)
+            {
+                meta["resourceVersion"] = existing.ResourceVersion.ToString(CultureInfo.InvariantCulture);
+                if (ObjectJson.ToBytes(next).AsSpan().SequenceEqual(existing.Json))
+                {
+                    return new WriteOutcome(WriteKind.Unchanged, next);
+                }
+            }
+
+            if (dryRun)
+            {
+                return new WriteOutcome(existing is null ? WriteKind.Created : WriteKind.Updated, next);
+            }
+
+            var rv = ++resourceVersion;
+            meta["resourceVersion"] = rv.ToString(CultureInfo.InvariantCulture);
+            var bytes = ObjectJson.ToBytes(next);
+            PutLocked(type.Key, ns, name, new StoredObject(bytes, rv, ObjectJson.Uid(next) ?? "", Owners(next)), existing);
+            if (type.Key == NamespacesKey && meta["deletionTimestamp"] is not null)
+            {
+                terminating.Add(name);
+            }
+
+            persistence?.Upsert(type.Key, ns, name, rv, bytes);
+            PublishLocked(new WatchEvent(existing is null ? "ADDED" : "MODIFIED", type.Key, ns, name, rv, bytes));
+            return new WriteOutcome(existing is null ? WriteKind.Created : WriteKind.Updated, next);
+        }
+    }
+
+    // Deletes now, or marks for deletion when finalizers (or, for a namespace, contents) remain.
+    public WriteOutcome Delete(ResourceType type, string ns, string name, Action<JsonObject>? precondition, bool dryRun = false)
+    {
+        lock (gate)
+        {
+            var existing = GetLocked(type.Key, ns, name) ?? throw ApiException.NotFound(type, name);
+            var current = ObjectJson.Parse(existing.Json);
+            precondition?.Invoke(current);
+            var holdsContents = type.Key == NamespacesKey && namespaceCounts.GetValueOrDefault(name) > 0;
+            if (HasFinalizers(current) || holdsContents)
+            {
+                var meta = ObjectJson.Meta(current);
+                if (meta["deletionTimestamp"] is not null || dryRun)
+                {
+                    return new WriteOutcome(WriteKind.MarkedForDeletion, current);
+                }
+
+                meta["deletionTimestamp"] = ObjectJson.Timestamp(time.GetUtcNow());
+                meta["deletionGracePeriodSeconds"] = 0;
+                if (type.Key == NamespacesKey)
+                {
+                    ObjectJson.Child(current, "status")["phase"] = "Terminating";
+                    terminating.Add(name);
+                }
+
+                var rv = ++resourceVersion;
+                meta["resourceVersion"] = rv.ToString(CultureInfo.InvariantCulture);
+                var bytes = ObjectJson.ToBytes(current);
+                PutLocked(type.Key, ns, name, existing with { Json = bytes, ResourceVersion = rv }, existing);
+                persistence?.Upsert(type.Key, ns, name, rv, bytes);
+                PublishLocked(new WatchEvent("MODIFIED", type.Key, ns, name, rv, bytes));
+                return new WriteOutcome(WriteKind.MarkedForDeletion, current);
+            }
+
+            if (!dryRun)
+            {
+                RemoveLocked(type.Key, ns, name, current);
+            }
+
+            return new WriteOutcome(WriteKind.Deleted, current);
+        }
+    }
+
+    public List<ObjectRef> DependentsOf(string uid)
+    {
+        lock (gate)
+        {
+            return dependents.TryGetValue(uid, out var set) ? [.. set] : [];
+        }
+    }
+
+    public List<ObjectRef> ObjectsInNamespace(string ns)
+    {
+        lock (gate)
+        {
+            var result = new List<ObjectRef>();
+            foreach (var (key, map) in data)
+            {
+                foreach (var k in map.Keys)
+                {
+                    if (k.StartsWith(ns + "/", StringComparison.Ordinal))
+                    {
+                        result.Add(new ObjectRef(key, ns, k[(ns.Length + 1)..]));
+                    }
+                }
+            }
+
+            return result;
+        }
+    }
+
+    // Starts a watch. Without a resourceVersion the current objects come first as ADDED events;
+    // with one, the history after it is replayed, or 410 Gone when it has left the ring.
+    public WatchSubscription Subscribe(string key, string? ns, long? fromResourceVersion, int capacity, out List<WatchEvent> backlog)
+    {
+        lock (gate)
+        {
+            backlog = [];
+            if (fromResourceVersion is null or 0)
+            {
+                if (data.TryGetValue(key, out var map))
+                {
+                    foreach (var (k, obj) in map)
+                    {
+                        var slash = k.IndexOf('/', StringComparison.Ordinal);
+                        var objNs = k[..slash];
+                        if (ns is null || objNs == ns)
+                        {
+                            backlog.Add(new WatchEvent("ADDED", key, objNs, k[(slash + 1)..], obj.ResourceVersion, obj.Json));
+                        }
+                    }
+                }
+            }
+            else
+            {
+                if (fromResourceVersion < evictedUpTo)
+                {
+                    throw ApiException.Gone($"too old resource version: {fromResourceVersion} ({evictedUpTo})");
+                }
+
+                for (var i = 0; i < ringCount; i++)
+                {
+                    var e = ring[(ringHead + i) % ring.Length]!;
+                    if (e.ResourceVersion > fromResourceVersion && e.ResourceKey == key && (ns is null || e.Namespace == ns))
+                    {
+                        backlog.Add(e);
+                    }
+                }
+            }
+
+            var sub = new WatchSubscription(this, key, ns, capacity + backlog.Count);
+            subscriptions.Add(sub);
+            return sub;
+        }
+    }
+
+    internal void Unsubscribe(WatchSubscription sub)
+    {
+        lock (gate)
+        {
+            subscriptions.Remove(sub);
+        }
+    }
+
+    private static bool HasFinalizers(JsonObject o) => o["metadata"]?["finalizers"] is JsonArray { Count: > 0 };
+
+    private static string[] Owners(JsonObject o) =>
+        o["metadata"]?["ownerReferences"] is JsonArray refs
+            ? refs.Select(r => ObjectJson.Str(r?["uid"])).OfType<string>().ToArray()
+            : [];
+
+    private StoredObject? GetLocked(string key, string ns, string name) =>
+        data.TryGetValue(key, out var map) && map.TryGetValue(ns + "/" + name, out var obj) ? obj : null;
+
+    private void PutLocked(string key, string ns, string name, StoredObject obj, StoredObject? previous)
+    {
+        if (!data.TryGetValue(key, out var map))
+        {
+            map = new SortedDictionary<string, StoredObject>(StringComparer.Ordinal);
+            data[key] = map;
+        }
+
+        map[ns + "/" + name] = obj;
+        var self = new ObjectRef(key, ns, name);
+        if (previous is not null)
+        {
+            foreach (var owner in previous.OwnerUids)
+            {
+                if (dependents.TryGetValue(owner, out var set) && set.Remove(self) && set.Count == 0)
+                {
+                    dependents.Remove(owner);
+                }
+            }
+        }
+        else if (ns.Length > 0)
+        {
+            namespaceCounts[ns] = namespaceCounts.GetValueOrDefault(ns) + 1;
+        }
+
+        foreach (var owner in obj.OwnerUids)
+        {
+            if (!dependents.TryGetValue(owner, out var set))
+            {
+                set = [];
+                dependents[owner] = set;
+            }
+
+            set.Add(self);
+        }
+    }
+
+    private void RemoveLocked(string key, string ns, string name, JsonObject last)
+    {
+        var map = data[key];
+        var previous = map[ns + "/" + name];
+        map.Remove(ns + "/" + name);
+        var self = new ObjectRef(key, ns, name);
+        foreach (var owner in previous.OwnerUids)
+        {
+            if (dependents.TryGetValue(owner, out var set) && set.Remove(self) && set.Count == 0)
+            {
+                dependents.Remove(owner);
+            }
+        }
+
+        var rv = ++resourceVersion;
+        ObjectJson.Meta(last)["resourceVersion"] = rv.ToString(CultureInfo.InvariantCulture);
+        persistence?.Delete(key, ns, name, rv);
+        PublishLocked(new WatchEvent("DELETED", key, ns, name, rv, ObjectJson.ToBytes(last)));
+        if (key == NamespacesKey)
+        {
+            terminating.Remove(name);
+            namespaceCounts.Remove(name);
+            return;
+        }
+
+        if (ns.Length > 0)
+        {
+            var left = namespaceCounts.GetValueOrDefault(ns) - 1;
+            namespaceCounts[ns] = left;
+            // A terminating namespace goes away with its last object, like the namespace controller.
+            if (left <= 0 && terminating.Contains(ns) && GetLocked(NamespacesKey, "", ns) is { } nsObj)
+            {
+                RemoveLocked(NamespacesKey, "", ns, ObjectJson.Parse(nsObj.Json));
+            }
+        }
+    }
+
+    private void PublishLocked(WatchEvent e)
+    {
+        if (ringCount == ring.Length)
+        {
+            evictedUpTo = ring[ringHead]!.ResourceVersion;
+            ring[ringHead] = e;
+            ringHead = (ringHead + 1) % ring.Length;
+        }
+        else
+        {
+            ring[(ringHead + ringCount) % ring.Length] = e;
+            ringCount++;
+        }
+
+        for (var i = subscriptions.Count - 1; i >= 0; i--)
+        {
+            var sub = subscriptions[i];
+            if (sub.ResourceKey == e.ResourceKey && (sub.Namespace is null || sub.Namespace == e.Namespace) && !sub.Offer(e))
+            {
+                subscriptions.RemoveAt(i);
+            }
+        }
+
+        SystemListener?.Invoke(e);
+    }
+}

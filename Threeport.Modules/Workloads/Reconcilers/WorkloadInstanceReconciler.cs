@@ -1,0 +1,225 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Threeport.Modules.Platform.Kubernetes;
+using Threeport.Modules.Platform.Persistence;
+using Threeport.Modules.Platform.Reconciliation;
+using Threeport.Modules.Workloads.Manifests;
+using Threeport.Modules.Workloads.Model;
+
+namespace Threeport.Modules.Workloads.Reconcilers;
+
+// Makes a runtime run what the instance's definition describes: every resource is server-side applied in
+// dependency order (idempotent, so a retry or a drift repair is the same code path), resources that left the
+// definition are pruned, and the instance's status is computed from what the cluster reports. On delete,
+// everything it applied is removed, namespace last.
+internal sealed class WorkloadInstanceReconciler(
+    ThreeportDb db,
+    IRuntimeConnections runtimes,
+    WorkloadEventWriter events,
+    TimeProvider time,
+    ILogger<WorkloadInstanceReconciler> log) : IReconciler<WorkloadInstance>
+{
+    private static readonly TimeSpan EstablishedWait = TimeSpan.FromSeconds(10);
+
+    public async Task<ReconcileResult> ReconcileAsync(WorkloadInstance obj, CancellationToken ct)
+    {
+        var runtimeId = obj.KubernetesRuntimeInstanceID ?? throw new InvalidOperationException("the instance names no KubernetesRuntimeInstanceID");
+        var api = await runtimes.GetAsync(runtimeId, ct);
+        var applied = await db.Set<WorkloadResourceInstance>().Where(r => r.WorkloadInstanceID == obj.ID).ToListAsync(ct);
+        if (obj.DeletionScheduled is not null)
+        {
+            await TearDownAsync(api, obj, applied, ct);
+            return ReconcileResult.Done;
+        }
+
+        var definition = await db.Set<WorkloadDefinition>().AsNoTracking().FirstOrDefaultAsync(d => d.ID == obj.WorkloadDefinitionID, ct)
+            ?? throw new InvalidOperationException($"WorkloadDefinition {obj.WorkloadDefinitionID} does not exist");
+        var (resources, problems) = ManifestDocuments.Parse(definition.YAMLDocument);
+        if (problems.Count > 0)
+        {
+            throw new InvalidOperationException($"WorkloadDefinition {definition.Name} is not valid: {string.Join("; ", problems)}");
+        }
+
+        var (desired, targetNamespace, generated) = Desired(obj, resources);
+        var kept = new HashSet<WorkloadResourceInstance>();
+        var order = 0;
+        foreach (var resource in desired)
+        {
+            var record = await ApplyAsync(api, obj, definition, resource, applied, targetNamespace, generated, order++, ct);
+            if (record is null)
+            {
+                return ReconcileResult.RequeueAfter(TimeSpan.FromSeconds(1), $"waiting for CustomResourceDefinition {resource.Object["metadata"]!["name"]} to be established");
+            }
+
+            kept.Add(record);
+        }
+
+        foreach (var stale in applied.Where(a => !kept.Contains(a)).OrderByDescending(a => a.ApplyOrder))
+        {
+            await DeleteFromClusterAsync(api, stale, ct);
+            db.Remove(stale);
+            log.LogInformation("Pruned {Kind} {Namespace}/{Name} of WorkloadInstance {Instance}", stale.Kind, stale.ResourceNamespace, stale.ResourceName, obj.Name);
+        }
+
+        obj.Namespace = targetNamespace;
+        obj.Status = WorkloadStatus.Of(kept, everReconciled: obj.CreationConfirmed is not null);
+        return ReconcileResult.Done;
+    }
+
+    // Threeport's namespace rule: the manifest's own Namespace objects, or one generated per instance that every
+    // namespaced resource goes to (so two instances of one definition can run side by side).
+    private static (IReadOnlyList<ManifestResource> Resources, string Namespace, bool Generated) Desired(WorkloadInstance obj, IReadOnlyList<ManifestResource> resources)
+    {
+        var declared = resources.Where(r => r.Kind == "Namespace" && r.ApiVersion == "v1").Select(r => r.Name).ToList();
+        var list = resources.Select(r => r with { Object = (JsonObject)r.Object.DeepClone() }).ToList();
+        if (declared.Count > 0)
+        {
+            return (ApplyOrder.Sort(list, r => r.Kind), declared[0], false);
+        }
+
+        var generated = GeneratedNamespace(obj);
+        list.Insert(0, new ManifestResource(0, 0, new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "Namespace",
+            ["metadata"] = new JsonObject { ["name"] = generated },
+        }));
+        return (ApplyOrder.Sort(list, r => r.Kind), generated, true);
+    }
+
+    // Deterministic, so a retried first apply lands in the same namespace (Threeport draws a new random one).
+    internal static string GeneratedNamespace(WorkloadInstance obj)
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{obj.ID}/{obj.CreatedAt?.UtcTicks}"));
+        const string alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+        var suffix = new string(hash.Take(10).Select(b => alphabet[b % alphabet.Length]).ToArray());
+        var prefix = obj.Name.Length > 52 ? obj.Name[..52].TrimEnd('-') : obj.Name;
+        return $"{prefix}-{suffix}";
+    }
+
+    // Null when a just-applied CustomResourceDefinition is not established yet.
+    private async Task<WorkloadResourceInstance?> ApplyAsync(
+        ClusterApi api, WorkloadInstance obj, WorkloadDefinition definition, ManifestResource resource,
+        List<WorkloadResourceInstance> applied, string targetNamespace, bool generatedNamespace, int order, CancellationToken ct)
+    {
+        var desired = resource.Object;
+        var metadata = (JsonObject)desired["metadata"]!;
+        var name = resource.Name;
+        try
+        {
+            var type = await api.ResolveAsync(resource.ApiVersion, resource.Kind, ct);
+            if (type.Namespaced)
+            {
+                if (generatedNamespace || metadata["namespace"] is null)
+                {
+                    metadata["namespace"] = targetNamespace;
+                }
+            }
+            else
+            {
+                metadata.Remove("namespace");
+            }
+
+            ThreeportLabels.Apply(desired, definition.Name, obj.Name, obj.ID);
+            var live = await api.ApplyAsync(type, desired, ThreeportLabels.FieldManager, ct);
+            var record = Record(applied, obj, type, desired, live, order);
+            if (type.Kind == "CustomResourceDefinition" && !await WaitEstablishedAsync(api, type, name, ct))
+            {
+                return null;
+            }
+
+            return record;
+        }
+        catch (ClusterApiException ex)
+        {
+            var where = $"{resource.Kind} {metadata["namespace"]?.GetValue<string>() ?? ""}/{name}".Replace(" /", " ");
+            await events.RecordFailureAsync(obj.ID, "ApplyFailed", $"{where}: {ex.ClusterMessage}", ct);
+            throw new InvalidOperationException($"Failed to apply {where} to the runtime: {ex.Message}", ex);
+        }
+    }
+
+    private WorkloadResourceInstance Record(List<WorkloadResourceInstance> applied, WorkloadInstance obj, ResourceType type, JsonObject desired, JsonObject live, int order)
+    {
+        var ns = type.Namespaced ? desired["metadata"]!["namespace"]!.GetValue<string>() : null;
+        var name = desired["metadata"]!["name"]!.GetValue<string>();
+        var json = desired.ToJsonString();
+        var generation = live["metadata"]?["generation"] is JsonValue g && g.TryGetValue<long>(out var gen) ? gen : (long?)null;
+        var record = applied.FirstOrDefault(a => a.Kind == type.Kind && a.APIVersion == type.ApiVersion && a.ResourceNamespace == ns && a.ResourceName == name);
+        var now = time.GetUtcNow();
+        if (record is null)
+        {
+            record = new WorkloadResourceInstance
+            {
+                WorkloadInstanceID = obj.ID,
+                Kind = type.Kind,
+                APIVersion = type.ApiVersion,
+                ResourceName = name,
+                ResourceNamespace = ns,
+                CreatedAt = now,
+                Generation = 1,
+                LastOperation = "Created",
+            };
+            applied.Add(record);
+            db.Add(record);
+        }
+        else
+        {
+            record.LastOperation = record.JSONDefinition == json && record.AppliedGeneration == generation ? "Unchanged" : "Updated";
+        }
+
+        record.JSONDefinition = json;
+        record.AppliedGeneration = generation;
+        record.ResourceUID = live["metadata"]?["uid"]?.GetValue<string>();
+        record.RuntimeDefinition = live["status"]?.ToJsonString();
+        record.Ready = ResourceHealth.IsReady(live);
+        record.ApplyOrder = order;
+        record.UpdatedAt = now;
+        return record;
+    }
+
+    private async Task<bool> WaitEstablishedAsync(ClusterApi api, ResourceType crdType, string name, CancellationToken ct)
+    {
+        var deadline = time.GetUtcNow() + EstablishedWait;
+        while (time.GetUtcNow() < deadline)
+        {
+            if (await api.GetAsync(crdType, null, name, ct) is { } crd && ResourceHealth.IsReady(crd))
+            {
+                return true;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100), time, ct);
+        }
+
+        return false;
+    }
+
+    private async Task TearDownAsync(ClusterApi api, WorkloadInstance obj, List<WorkloadResourceInstance> applied, CancellationToken ct)
+    {
+        foreach (var resource in applied.Where(a => a.Owned).OrderByDescending(a => a.ApplyOrder))
+        {
+            await DeleteFromClusterAsync(api, resource, ct);
+        }
+
+        db.RemoveRange(applied);
+        log.LogInformation("Removed {Count} resources of WorkloadInstance {Name}", applied.Count, obj.Name);
+    }
+
+    private static async Task DeleteFromClusterAsync(ClusterApi api, WorkloadResourceInstance resource, CancellationToken ct)
+    {
+        ResourceType type;
+        try
+        {
+            type = await api.ResolveAsync(resource.APIVersion, resource.Kind, ct);
+        }
+        catch (ClusterApiException ex) when (ex.Status == System.Net.HttpStatusCode.NotFound)
+        {
+            // The kind is gone (its CRD was deleted), and with it every object of that kind.
+            return;
+        }
+
+        await api.DeleteAsync(type, resource.ResourceNamespace, resource.ResourceName, ct);
+    }
+}

@@ -1,0 +1,25 @@
+using Threeport.Modules.Workloads.Manifests;
+using Threeport.Modules.Workloads.Model;
+
+namespace Threeport.Modules.Workloads.Reconcilers;
+
+// Threeport's instance status from the resources' readiness: Healthy when everything is ready; before the
+// first success Reconciling; afterwards Unhealthy when some of what runs is not ready, Down when none is.
+internal static class WorkloadStatus
+{
+    public static string Of(IReadOnlyCollection<WorkloadResourceInstance> resources, bool everReconciled)
+    {
+        if (resources.All(r => r.Ready))
+        {
+            return WorkloadInstanceStatus.Healthy;
+        }
+
+        if (!everReconciled)
+        {
+            return WorkloadInstanceStatus.Reconciling;
+        }
+
+        var running = resources.Where(r => ResourceHealth.Runs(r.Kind)).ToList();
+        return running.Count > 0 && running.All(r => !r.Ready) ? WorkloadInstanceStatus.Down : WorkloadInstanceStatus.Unhealthy;
+    }
+}

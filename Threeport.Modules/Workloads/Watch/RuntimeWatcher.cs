@@ -1,0 +1,221 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Threeport.Modules.Platform.Kubernetes;
+using Threeport.Modules.Platform.Objects;
+using Threeport.Modules.Platform.Outbox;
+using Threeport.Modules.Platform.Persistence;
+using Threeport.Modules.Workloads.Manifests;
+using Threeport.Modules.Workloads.Model;
+using Threeport.Modules.Workloads.Reconcilers;
+
+namespace Threeport.Modules.Workloads.Watch;
+
+// Our version of Threeport's in-cluster agent: per runtime that runs workloads, watches the resources the
+// control plane applied and the cluster's Events. A resource deleted or changed by someone else, or whose
+// readiness changed, gets its instance reconciled (drift repair and status refresh through the one apply
+// path); Events about an instance's resources become WorkloadEvents.
+internal sealed class RuntimeWatcher(
+    IRuntimeConnections runtimes,
+    IDbContextFactory<ThreeportDb> dbFactory,
+    OutboxWriter outbox,
+    WorkloadEventWriter events,
+    TimeProvider time,
+    ILogger<RuntimeWatcher> log) : BackgroundService
+{
+    private static readonly TimeSpan RescanInterval = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(2);
+
+    private static readonly (string ApiVersion, string Kind)[] WatchedKinds =
+    [
+        ("apps/v1", "Deployment"), ("apps/v1", "StatefulSet"), ("apps/v1", "DaemonSet"), ("batch/v1", "Job"),
+        ("v1", "Service"), ("v1", "ConfigMap"), ("v1", "Secret"), ("v1", "PersistentVolumeClaim"), ("v1", "ServiceAccount"),
+    ];
+
+    private readonly ConcurrentDictionary<long, bool> watching = new();
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var watches = new List<Task>();
+        using var timer = new PeriodicTimer(RescanInterval, time);
+        try
+        {
+            do
+            {
+                foreach (var runtimeId in await RuntimesWithWorkloadsAsync(stoppingToken))
+                {
+                    if (watching.TryAdd(runtimeId, true))
+                    {
+                        log.LogInformation("Watching KubernetesRuntimeInstance {Runtime} for workload changes", runtimeId);
+                        watches.AddRange(WatchedKinds.Select(k => WatchKindAsync(runtimeId, k.ApiVersion, k.Kind, stoppingToken)));
+                        watches.Add(WatchEventsAsync(runtimeId, stoppingToken));
+                    }
+                }
+            }
+            while (await timer.WaitForNextTickAsync(stoppingToken));
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutdown.
+        }
+
+        await Task.WhenAll(watches);
+    }
+
+    private async Task<IReadOnlyList<long>> RuntimesWithWorkloadsAsync(CancellationToken ct)
+    {
+        try
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            return await db.Set<WorkloadInstance>().Where(i => i.KubernetesRuntimeInstanceID != null)
+                .Select(i => i.KubernetesRuntimeInstanceID!.Value).Distinct().ToListAsync(ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            log.LogWarning("Failed to list runtimes to watch: {Error}", ex.Message);
+            return [];
+        }
+    }
+
+    private Task WatchKindAsync(long runtimeId, string apiVersion, string kind, CancellationToken ct) =>
+        KeepWatchingAsync(runtimeId, kind, async api =>
+        {
+            var type = await api.ResolveAsync(apiVersion, kind, ct);
+            await foreach (var (eventType, obj) in api.WatchAsync(type, $"{ThreeportLabels.ManagedBy}=threeport", null, ct))
+            {
+                await OnResourceAsync(runtimeId, eventType, obj, kind, ct);
+            }
+        }, ct);
+
+    private Task WatchEventsAsync(long runtimeId, CancellationToken ct) =>
+        KeepWatchingAsync(runtimeId, "Event", async api =>
+        {
+            var type = await api.ResolveAsync("v1", "Event", ct);
+            await foreach (var (eventType, obj) in api.WatchAsync(type, null, null, ct))
+            {
+                if (eventType is "ADDED" or "MODIFIED")
+                {
+                    await OnClusterEventAsync(runtimeId, obj, ct);
+                }
+            }
+        }, ct);
+
+    // A watch ends when the server closes it or the cluster is unreachable: start it again after a pause,
+    // until the runtime is gone or the control plane stops.
+    private async Task KeepWatchingAsync(long runtimeId, string what, Func<ClusterApi, Task> watch, CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                if (!(await runtimes.RuntimeIdsAsync(ct)).Contains(runtimeId))
+                {
+                    watching.TryRemove(runtimeId, out _);
+                    return;
+                }
+
+                await watch(await runtimes.GetAsync(runtimeId, ct));
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                log.LogDebug("Watch of {What} on runtime {Runtime} ended: {Error}", what, runtimeId, ex.Message);
+            }
+
+            try
+            {
+                await Task.Delay(RetryDelay, time, ct);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task OnResourceAsync(long runtimeId, string eventType, JsonObject obj, string kind, CancellationToken ct)
+    {
+        if (obj["metadata"]?["labels"]?[ThreeportLabels.WorkloadInstance]?.GetValue<string>() is not { } label || !long.TryParse(label, out var instanceId))
+        {
+            return;
+        }
+
+        var name = obj["metadata"]?["name"]?.GetValue<string>();
+        var ns = obj["metadata"]?["namespace"]?.GetValue<string>();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var instance = await db.Set<WorkloadInstance>().AsNoTracking()
+            .Where(i => i.ID == instanceId && i.KubernetesRuntimeInstanceID == runtimeId)
+            .Select(i => new { i.DeletionScheduled })
+            .FirstOrDefaultAsync(ct);
+        var record = await db.Set<WorkloadResourceInstance>().AsNoTracking()
+            .FirstOrDefaultAsync(r => r.WorkloadInstanceID == instanceId && r.Kind == kind && r.ResourceNamespace == ns && r.ResourceName == name, ct);
+        if (instance is null || instance.DeletionScheduled is not null || record is null)
+        {
+            return;
+        }
+
+        var generation = obj["metadata"]?["generation"] is JsonValue g && g.TryGetValue<long>(out var gen) ? gen : (long?)null;
+        var drifted = eventType == "DELETED" || (generation is not null && record.AppliedGeneration is not null && generation > record.AppliedGeneration);
+        var readinessChanged = eventType != "DELETED" && ResourceHealth.IsReady(obj) != record.Ready;
+        if (drifted || readinessChanged)
+        {
+            log.LogInformation("Requeued WorkloadInstance {Instance}: {Kind} {Namespace}/{Name} {Change}", instanceId, kind, ns, name, drifted ? "changed outside Threeport" : "changed readiness");
+            await outbox.NotifyAsync(db, new ObjectKey(nameof(WorkloadInstance), instanceId), Operation.Updated, ct);
+        }
+    }
+
+    private async Task OnClusterEventAsync(long runtimeId, JsonObject clusterEvent, CancellationToken ct)
+    {
+        var involved = clusterEvent["involvedObject"] ?? clusterEvent["regarding"];
+        var kind = involved?["kind"]?.GetValue<string>();
+        var name = involved?["name"]?.GetValue<string>();
+        var ns = involved?["namespace"]?.GetValue<string>() ?? clusterEvent["metadata"]?["namespace"]?.GetValue<string>();
+        var uid = clusterEvent["metadata"]?["uid"]?.GetValue<string>();
+        if (kind is null || name is null || uid is null)
+        {
+            return;
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var candidates = await db.Set<WorkloadResourceInstance>().AsNoTracking()
+            .Where(r => r.ResourceNamespace == ns)
+            .Join(db.Set<WorkloadInstance>().Where(i => i.KubernetesRuntimeInstanceID == runtimeId), r => r.WorkloadInstanceID, i => i.ID, (r, _) => r)
+            .ToListAsync(ct);
+        // Pods and ReplicaSets are named after the workload that made them.
+        var owner = candidates.FirstOrDefault(r => r.Kind == kind && r.ResourceName == name)
+            ?? candidates.FirstOrDefault(r => kind is "Pod" or "ReplicaSet" && ResourceHealth.Runs(r.Kind) && name.StartsWith(r.ResourceName + "-", StringComparison.Ordinal));
+        if (owner is null)
+        {
+            return;
+        }
+
+        var timestamp = Timestamp(clusterEvent) ?? time.GetUtcNow();
+        await events.RecordAsync(
+            owner.WorkloadInstanceID,
+            owner.ID,
+            uid,
+            clusterEvent["type"]?.GetValue<string>() ?? "Normal",
+            clusterEvent["reason"]?.GetValue<string>() ?? "",
+            $"{kind} {name}: {clusterEvent["message"]?.GetValue<string>() ?? clusterEvent["note"]?.GetValue<string>() ?? ""}",
+            timestamp,
+            ct);
+    }
+
+    private static DateTimeOffset? Timestamp(JsonObject clusterEvent)
+    {
+        foreach (var field in new[] { "lastTimestamp", "eventTime", "firstTimestamp" })
+        {
+            if (clusterEvent[field]?.GetValue<string>() is { } text && DateTimeOffset.TryParse(text, out var at))
+            {
+                return at;
+            }
+        }
+
+        return clusterEvent["metadata"]?["creationTimestamp"]?.GetValue<string>() is { } created && DateTimeOffset.TryParse(created, out var createdAt) ? createdAt : null;
+    }
+}

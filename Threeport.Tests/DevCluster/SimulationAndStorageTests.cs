@@ -1,0 +1,180 @@
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using Threeport.Modules.DevCluster;
+using Threeport.Modules.DevCluster.Api;
+using Threeport.Modules.DevCluster.Storage;
+
+namespace Threeport.Tests.DevCluster;
+
+public sealed class SimulationAndStorageTests
+{
+    private static async Task<(DevClusterServer Server, Kubernetes Client, string Dir)> StartAsync(TimeProvider time, bool persist = false, string? dir = null)
+    {
+        dir ??= Path.Combine(Path.GetTempPath(), "tpt-devcluster-" + Guid.NewGuid().ToString("N")[..8]);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var server = await DevClusterServer.StartAsync(
+            new DevClusterOptions { ReadinessDelay = TimeSpan.FromSeconds(5), DataDirectory = dir, Persist = persist },
+            NullLoggerFactory.Instance, time, cts.Token);
+        var config = KubernetesClientConfiguration.BuildConfigFromConfigFile(server.WriteKubeconfig(Path.Combine(dir, "kubeconfig")));
+        return (server, new Kubernetes(config), dir);
+    }
+
+    private static async Task<T> EventuallyAsync<T>(Func<Task<T>> probe, Func<T, bool> done, TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        var last = await probe();
+        while (!done(last))
+        {
+            if (cts.IsCancellationRequested)
+            {
+                Assert.Fail($"condition not met within {timeout}; last state: {KubernetesJson.Serialize(last)}");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(25), TimeProvider.System, CancellationToken.None);
+            last = await probe();
+        }
+
+        return last;
+    }
+
+    [Test]
+    public async Task Deployment_BecomesAvailable_OnlyAfterReadinessDelay()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-01-01T00:00:00Z"));
+        var (server, client, dir) = await StartAsync(time);
+        await using var _ = server;
+        using var __ = client;
+        var labels = new Dictionary<string, string> { ["app"] = "sim" };
+        await client.AppsV1.CreateNamespacedDeploymentAsync(new V1Deployment
+        {
+            Metadata = new V1ObjectMeta { Name = "sim" },
+            Spec = new V1DeploymentSpec
+            {
+                Replicas = 2,
+                Selector = new V1LabelSelector { MatchLabels = labels },
+                Template = new V1PodTemplateSpec { Metadata = new V1ObjectMeta { Labels = labels }, Spec = new V1PodSpec { Containers = [new V1Container { Name = "c", Image = "busybox" }] } },
+            },
+        }, "default");
+
+        // Pods exist and are scheduled, but no time has passed: not available yet.
+        var pods = await EventuallyAsync(() => client.CoreV1.ListNamespacedPodAsync("default", labelSelector: "app=sim"),
+            l => l.Items.Count == 2 && l.Items.All(p => p.Status?.Phase == "Pending"), TimeSpan.FromSeconds(10));
+        pods.Items.Should().OnlyContain(p => p.Metadata.OwnerReferences[0].Kind == "ReplicaSet");
+        var pending = await client.AppsV1.ReadNamespacedDeploymentAsync("sim", "default");
+        (pending.Status?.AvailableReplicas ?? 0).Should().Be(0);
+        pending.Status!.Conditions.Should().Contain(c => c.Type == "Available" && c.Status == "False");
+
+        time.Advance(TimeSpan.FromSeconds(5));
+        var ready = await EventuallyAsync(() => client.AppsV1.ReadNamespacedDeploymentAsync("sim", "default"),
+            d => d.Status?.AvailableReplicas == 2, TimeSpan.FromSeconds(10));
+        ready.Status.ReadyReplicas.Should().Be(2);
+        ready.Status.UpdatedReplicas.Should().Be(2);
+        ready.Status.ObservedGeneration.Should().Be(ready.Metadata.Generation);
+        ready.Status.Conditions.Should().Contain(c => c.Type == "Available" && c.Status == "True");
+
+        var events = await client.CoreV1.ListNamespacedEventAsync("default");
+        events.Items.Select(e => e.Reason).Should().Contain(["ScalingReplicaSet", "SuccessfulCreate", "Scheduled", "Started"]);
+        Directory.Delete(dir, true);
+    }
+
+    [Test]
+    public async Task Job_Completes_AfterReadinessDelay()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-01-01T00:00:00Z"));
+        var (server, client, dir) = await StartAsync(time);
+        await using var _ = server;
+        using var __ = client;
+        await client.BatchV1.CreateNamespacedJobAsync(new V1Job
+        {
+            Metadata = new V1ObjectMeta { Name = "once" },
+            Spec = new V1JobSpec { Template = new V1PodTemplateSpec { Spec = new V1PodSpec { RestartPolicy = "Never", Containers = [new V1Container { Name = "c", Image = "busybox" }] } } },
+        }, "default");
+        await EventuallyAsync(() => client.CoreV1.ListNamespacedPodAsync("default", labelSelector: "job-name=once"), l => l.Items.Count == 1, TimeSpan.FromSeconds(10));
+        (await client.BatchV1.ReadNamespacedJobAsync("once", "default")).Status?.Succeeded.GetValueOrDefault().Should().Be(0);
+
+        time.Advance(TimeSpan.FromSeconds(5));
+        var job = await EventuallyAsync(() => client.BatchV1.ReadNamespacedJobAsync("once", "default"), j => j.Status?.Succeeded == 1, TimeSpan.FromSeconds(10));
+        job.Status.Conditions.Should().Contain(c => c.Type == "Complete" && c.Status == "True");
+        Directory.Delete(dir, true);
+    }
+
+    [Test]
+    public async Task Persist_KeepsObjectsAcrossRestart_WithGrowingResourceVersion()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "tpt-devcluster-" + Guid.NewGuid().ToString("N")[..8]);
+        string rv;
+        var (first, client1, _) = await StartAsync(TimeProvider.System, persist: true, dir);
+        using (client1)
+        {
+            var cm = await client1.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "kept" }, Data = new Dictionary<string, string> { ["a"] = "1" } }, "default");
+            rv = cm.Metadata.ResourceVersion;
+            await first.StopAsync(CancellationToken.None);
+        }
+
+        var (second, client2, _) = await StartAsync(TimeProvider.System, persist: true, dir);
+        await using (second)
+        using (client2)
+        {
+            var kept = await client2.CoreV1.ReadNamespacedConfigMapAsync("kept", "default");
+            kept.Data["a"].Should().Be("1");
+            kept.Metadata.ResourceVersion.Should().Be(rv);
+            var updated = await client2.CoreV1.PatchNamespacedConfigMapAsync(new V1Patch("{\"data\":{\"a\":\"2\"}}", V1Patch.PatchType.MergePatch), "kept", "default");
+            long.Parse(updated.Metadata.ResourceVersion).Should().BeGreaterThan(long.Parse(rv));
+        }
+
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(dir, true);
+    }
+
+    [Test]
+    public void Store_HoldsOneHundredThousandSmallObjects_WellUnderOneGiB()
+    {
+        var registry = new ResourceRegistry();
+        var store = new ObjectStore(TimeProvider.System, null);
+        var admission = new Admission(TimeProvider.System);
+        var nsType = registry.Required("", "namespaces");
+        var cmType = registry.Required("", "configmaps");
+        var ns = new JsonObject { ["metadata"] = new JsonObject { ["name"] = "bulk" } };
+        admission.PrepareCreate(nsType, ns, "");
+        store.Write(nsType, "", "bulk", _ => ns);
+        GC.Collect();
+        var before = GC.GetTotalMemory(true);
+        for (var i = 0; i < 100_000; i++)
+        {
+            var cm = new JsonObject
+            {
+                ["metadata"] = new JsonObject { ["name"] = $"cm-{i}", ["labels"] = new JsonObject { ["app"] = "bulk" } },
+                ["data"] = new JsonObject { ["key"] = "value-" + i },
+            };
+            admission.PrepareCreate(cmType, cm, "bulk");
+            store.Write(cmType, "bulk", $"cm-{i}", _ => cm);
+        }
+
+        var used = GC.GetTotalMemory(true) - before;
+        store.Count(cmType.Key).Should().Be(100_000);
+        used.Should().BeLessThan(256L * 1024 * 1024, "100k small objects are stored as compact UTF-8 JSON");
+    }
+
+    [Test]
+    public void Watch_FromEvictedResourceVersion_IsGone()
+    {
+        var registry = new ResourceRegistry();
+        var store = new ObjectStore(TimeProvider.System, null, historyCapacity: 10);
+        var admission = new Admission(TimeProvider.System);
+        var nsType = registry.Required("", "namespaces");
+        for (var i = 0; i < 20; i++)
+        {
+            var ns = new JsonObject { ["metadata"] = new JsonObject { ["name"] = $"n{i}" } };
+            admission.PrepareCreate(nsType, ns, "");
+            store.Write(nsType, "", $"n{i}", _ => ns);
+        }
+
+        var act = () => store.Subscribe(nsType.Key, null, 2, 10, out _);
+        act.Should().Throw<ApiException>().Which.Code.Should().Be(410);
+        using var recent = store.Subscribe(nsType.Key, null, 15, 10, out var backlog);
+        backlog.Select(e => e.ResourceVersion).Should().Equal(16, 17, 18, 19, 20);
+    }
+}
