@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Threeport.Host.Cli;
+using Microsoft.Extensions.Logging.Abstractions;
+using Threeport.Modules.DevCluster;
 using Threeport.Tests.Support;
 
 namespace Threeport.Tests.Cli;
@@ -49,21 +51,24 @@ public sealed class LiveWorkloadCliTests
     public async Task WorkloadInstance_CreateGetDelete_WithTheSamples()
     {
         await using var cp = await StartAsync();
+        await using var cluster = await StartDevClusterAsync();
         using var run = new CliRun();
         await run.UseControlPlaneAsync(cp.Client.BaseAddress!);
+        (await CreateDefaultRuntimeAsync(run, cluster)).ExitCode.Should().Be(0);
         var definition = CopySamples(run, "wordpress-workload-definition-local.yaml", "wordpress-manifest-local.yaml");
         var instance = CopySamples(run, "wordpress-workload-instance-local.yaml");
         (await run.RunAsync($"create workload-definition -c {definition}")).ExitCode.Should().Be(0);
 
-        var created = await run.RunAsync($"create workload-instance -c {instance}");
+        var created = await run.RunAsync($"create workload-instance -c {instance} --wait --timeout 60s");
         var instances = await run.RunAsync("get workload-instances");
         var workloads = await run.RunAsync("get workloads");
         var busy = await run.RunAsync("delete workload-definition -n wordpress");
         var deleted = await run.RunAsync($"delete workload-instance -c {instance} --wait --timeout 60s");
 
         created.ExitCode.Should().Be(0, created.ToString());
-        instances.Output.Should().MatchRegex(@"^NAME +WORKLOAD DEFINITION +KUBERNETES RUNTIME INSTANCE +STATUS +AGE\nwordpress-01 +wordpress +");
-        workloads.Output.Should().MatchRegex(@"^NAME +WORKLOAD DEFINITION +WORKLOAD INSTANCE +KUBERNETES RUNTIME INSTANCE +STATUS +AGE\nwordpress +wordpress +wordpress-01 +");
+        created.Output.Should().EndWith("Complete: reconciled\n");
+        instances.Output.Should().MatchRegex(@"^NAME +WORKLOAD DEFINITION +KUBERNETES RUNTIME INSTANCE +STATUS +AGE\nwordpress-01 +wordpress +dev-0 +\w+ +\d+s\n$");
+        workloads.Output.Should().MatchRegex(@"^NAME +WORKLOAD DEFINITION +WORKLOAD INSTANCE +KUBERNETES RUNTIME INSTANCE +STATUS +AGE\nwordpress +wordpress +wordpress-01 +dev-0 +\w+ +\d+s\n$");
         busy.ExitCode.Should().Be(ExitCodes.Rejected, "a definition with instances answers 409");
         busy.Error.Should().StartWith("Error: ");
         deleted.ExitCode.Should().Be(0, deleted.ToString());
@@ -73,8 +78,10 @@ public sealed class LiveWorkloadCliTests
     public async Task Workload_Composite_CreateThenDeleteByName()
     {
         await using var cp = await StartAsync();
+        await using var cluster = await StartDevClusterAsync();
         using var run = new CliRun();
         await run.UseControlPlaneAsync(cp.Client.BaseAddress!);
+        (await CreateDefaultRuntimeAsync(run, cluster)).ExitCode.Should().Be(0);
         var config = CopySamples(run, "wordpress-workload-local.yaml", "wordpress-manifest-local.yaml");
 
         var created = await run.RunAsync($"create workload -c {config} --wait --timeout 60s");
@@ -118,6 +125,46 @@ public sealed class LiveWorkloadCliTests
         result.ExitCode.Should().Be(ExitCodes.Rejected, result.ToString());
         result.Error.Should().StartWith("Error: ").And.Contain("eks");
     }
+
+    [Test]
+    public async Task KubernetesRuntime_Composite_CreateGetDescribe()
+    {
+        await using var cp = await StartAsync();
+        await using var cluster = await StartDevClusterAsync();
+        using var run = new CliRun();
+        await run.UseControlPlaneAsync(cp.Client.BaseAddress!);
+
+        var created = await CreateDefaultRuntimeAsync(run, cluster);
+        var table = await run.RunAsync("get kubernetes-runtimes");
+        var endpoint = await run.RunAsync("describe kubernetes-runtime-instance -n dev-0 -f APIEndpoint");
+        var yaml = await run.RunAsync("describe kubernetes-runtime -n dev-0 -o yaml");
+
+        created.ExitCode.Should().Be(0, created.ToString());
+        created.Output.Should().MatchRegex(@"^Created kubernetes runtime definition dev-0 \(ID \d+\)\nCreated kubernetes runtime instance dev-0 \(ID \d+\)\n");
+        table.Output.Should().MatchRegex(@"^NAME +KUBERNETES RUNTIME DEFINITION +KUBERNETES RUNTIME INSTANCE +INFRA PROVIDER +LOCATION +DEFAULT RUNTIME +STATUS +AGE\ndev-0 +dev-0 +dev-0 +kind +Local +true +Reconciled +\d+s\n$");
+        endpoint.Output.Should().StartWith("http").And.Contain("127.0.0.1");
+        yaml.Output.Should().StartWith("KubernetesRuntimeDefinition:\n").And.Contain("\nKubernetesRuntimeInstance:\n");
+    }
+
+    // A kind runtime backed by an embedded dev cluster, made the default, through the CLI; waits until reconciled.
+    private static async Task<CliResult> CreateDefaultRuntimeAsync(CliRun run, DevClusterServer cluster)
+    {
+        cluster.WriteKubeconfig(Path.Combine(run.Directory, "kubeconfig"));
+        var config = run.WriteFile("runtime.yaml", """
+            KubernetesRuntime:
+              Name: dev-0
+              InfraProvider: kind
+              Location: Local
+              DefaultRuntime: true
+              KubeconfigPath: kubeconfig
+            """);
+        return await run.RunAsync($"create kubernetes-runtime -c {config} --wait --timeout 60s");
+    }
+
+    private static Task<DevClusterServer> StartDevClusterAsync() =>
+        DevClusterServer.StartAsync(
+            new DevClusterOptions { ReadinessDelay = TimeSpan.FromMilliseconds(50), DataDirectory = TestControlPlane.NewDataDirectory() },
+            NullLoggerFactory.Instance, TimeProvider.System, CancellationToken.None);
 
     private static async Task<TestControlPlane> StartAsync()
     {

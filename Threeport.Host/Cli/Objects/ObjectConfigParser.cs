@@ -174,11 +174,20 @@ public static class ObjectConfigParser
         return fields;
     }
 
+    // KubeconfigPath/KubeconfigContext/Kubeconfig are this control plane's way to reach a cluster (Threeport's
+    // runtimes are provisioned by it instead); the path is made absolute relative to the config file.
     private static JsonObject RuntimeInstanceFields(Section s)
     {
         var fields = new JsonObject();
         s.CopyString(fields, "Location");
         s.CopyBool(fields, "DefaultRuntime");
+        if (s.OptionalPath("KubeconfigPath") is { } path)
+        {
+            fields["KubeconfigPath"] = path;
+        }
+
+        s.CopyString(fields, "KubeconfigContext");
+        s.CopyString(fields, "Kubeconfig");
         return fields;
     }
 
@@ -271,6 +280,10 @@ public static class ObjectConfigParser
 
             return File.ReadAllText(full);
         }
+
+        // A path the control plane reads itself: made absolute so it does not depend on anyone's working directory.
+        public string? OptionalPath(string key) =>
+            OptionalString(key) is { } relative ? Path.GetFullPath(Path.Combine(_baseDirectory, relative)) : null;
 
         public string RequiredReference(string key) =>
             OptionalReference(key) ?? throw Error(_node, $"{_path}.{key} is required, e.g. `{key}: {{Name: ...}}`");
