@@ -1,4 +1,3 @@
-using System.Net;
 using Threeport.Host.Cli;
 using Threeport.Tests.Platform;
 using Threeport.Tests.Support;
@@ -46,22 +45,5 @@ public sealed class LiveCliTests
         table.Output.Should().StartWith("TYPE      REASON         OBJECT").And.MatchRegex($@"\nWarning   FailedCreate   Widget {id} .*cluster said no\n");
         System.Text.Json.Nodes.JsonNode.Parse(json.Output)!.AsArray().Should().Contain(e => e!["Note"]!.GetValue<string>() == "cluster said no");
         yaml.Output.Should().Contain("Note: cluster said no");
-    }
-
-    [Test]
-    public async Task Get_OfARouteTheControlPlaneLacks_SaysSo()
-    {
-        await using var cp = await TestControlPlane.StartAsync(withWidgets: false);
-        using var run = new CliRun();
-        await run.UseControlPlaneAsync(cp.Client.BaseAddress!);
-        if ((await cp.Client.GetAsync("/v0/kubernetes-runtime-definitions")).StatusCode != HttpStatusCode.NotFound)
-        {
-            Assert.Ignore("this control plane serves kubernetes runtimes: covered by the workload tests");
-        }
-
-        var result = await run.RunAsync("get kubernetes-runtime-definitions");
-
-        result.ExitCode.Should().Be(ExitCodes.NotFound);
-        result.Error.Should().Contain("has no API route /v0/kubernetes-runtime-definitions");
     }
 }
