@@ -184,7 +184,8 @@ public sealed class LiveWorkloadCliTests
     {
         foreach (var file in files)
         {
-            File.Copy(Samples.Path(file), Path.Combine(run.Directory, file), overwrite: true);
+            // By content: the shared samples are read-only and File.Copy would keep that.
+            File.WriteAllText(Path.Combine(run.Directory, file), File.ReadAllText(Samples.Path(file)));
         }
 
         return Path.Combine(run.Directory, files[0]);
