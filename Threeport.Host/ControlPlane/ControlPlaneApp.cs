@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.EntityFrameworkCore;
+using Threeport.Modules.DevCluster;
 using Threeport.Modules.KubernetesRuntimes;
 using Threeport.Modules.Platform;
 using Threeport.Modules.Platform.Persistence;
@@ -23,11 +24,20 @@ public static class ControlPlaneApp
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             [$"{PlatformSettings.Section}:DataDirectory"] = options.ResolveDataDirectory(),
+            ["DevCluster:DataDirectory"] = options.ResolveDataDirectory(),
+            ["DevCluster:Port"] = options.DevClusterPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
         builder.Configuration.AddInMemoryCollection(options.Settings);
         builder.WebHost.UseUrls($"http://{options.ApiBindAddress}:{options.ApiPort}");
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(15));
+        builder.Services.AddSingleton(options);
         builder.Services.AddPlatform(builder.Configuration, configureDatabase);
+        if (options.DevClusterEnabled)
+        {
+            builder.Services.AddDevCluster(builder.Configuration);
+            builder.Services.AddHostedService<DevClusterRuntimeRegistration>();
+        }
+
         builder.Services.AddKubernetesRuntimes();
         builder.Services.AddWorkloads();
         customize?.Invoke(builder);
@@ -59,6 +69,11 @@ public static class ControlPlaneApp
 
         await output.WriteLineAsync($"Threeport API listening on {ApiAddress(app)}");
         await output.WriteLineAsync($"Data directory: {options.ResolveDataDirectory()}");
+        if (app.Services.GetService<DevClusterHandle>()?.Server is { } devCluster)
+        {
+            await output.WriteLineAsync($"Dev cluster listening on {devCluster.BaseAddress}");
+            await output.WriteLineAsync($"Dev cluster kubeconfig: {DevClusterRuntimeRegistration.KubeconfigPath(options)}  (kubectl --kubeconfig <path> get pods -A)");
+        }
         try
         {
             await Task.Delay(Timeout.Infinite, ct);

@@ -1,3 +1,4 @@
+using k8s;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -11,7 +12,7 @@ public sealed class DevClusterModuleTests
     public async Task AddDevCluster_StartsServer_WritesKubeconfig_AndStopsWithHost()
     {
         var dir = Path.Combine(Path.GetTempPath(), "tpt-devcluster-" + Guid.NewGuid().ToString("N")[..8]);
-        var builder = Host.CreateApplicationBuilder();
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["DevCluster:DataDirectory"] = dir,
@@ -31,6 +32,24 @@ public sealed class DevClusterModuleTests
         await host.StopAsync(cts.Token);
         var afterStop = async () => await http.GetStringAsync("/version", cts.Token);
         await afterStop.Should().ThrowAsync<HttpRequestException>();
+        Directory.Delete(dir, true);
+    }
+}
+
+public sealed class DevClusterTlsTests
+{
+    [Test]
+    public async Task UseTls_ServesHttps_TrustedThroughTheKubeconfig()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "tpt-devcluster-" + Guid.NewGuid().ToString("N")[..8]);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await using var server = await DevClusterServer.StartAsync(new DevClusterOptions { UseTls = true, DataDirectory = dir },
+            Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance, TimeProvider.System, cts.Token);
+        server.BaseAddress.Scheme.Should().Be("https");
+        server.KubeconfigYaml.Should().Contain("certificate-authority-data:");
+        var config = k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(server.WriteKubeconfig(Path.Combine(dir, "kubeconfig")));
+        using var client = new k8s.Kubernetes(config);
+        (await client.CoreV1.ListNamespaceAsync(cancellationToken: cts.Token)).Items.Should().Contain(n => n.Metadata.Name == "kube-system");
         Directory.Delete(dir, true);
     }
 }

@@ -7,6 +7,7 @@ using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Threeport.Host.ControlPlane;
+using Threeport.Modules.DevCluster;
 using Threeport.Modules.Platform;
 using Threeport.Modules.Platform.Objects;
 using Threeport.Modules.Platform.Persistence;
@@ -37,6 +38,14 @@ public sealed class TestControlPlane : IAsyncDisposable
 
     public WidgetBehavior Widgets => Services.GetRequiredService<WidgetBehavior>();
 
+    public DevClusterServer DevCluster => Services.GetRequiredService<DevClusterHandle>().Server ?? throw new InvalidOperationException("no dev cluster");
+
+    public string KubeconfigPath => Path.Combine(DataDirectory, "dev-cluster.kubeconfig");
+
+    // A KubernetesClient for the dev cluster, as a user would make one from the kubeconfig.
+    public k8s.Kubernetes KubernetesClient() =>
+        new(k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(KubeconfigPath));
+
     public static string NewDataDirectory() =>
         Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "threeport-tests", Guid.NewGuid().ToString("N"))).FullName;
 
@@ -46,7 +55,8 @@ public sealed class TestControlPlane : IAsyncDisposable
         TimeProvider? time = null,
         IDictionary<string, string?>? settings = null,
         WidgetBehavior? widgetBehavior = null,
-        Action<WebApplicationBuilder>? customize = null)
+        Action<WebApplicationBuilder>? customize = null,
+        bool devCluster = false)
     {
         var ownsDirectory = dataDirectory is null;
         dataDirectory ??= NewDataDirectory();
@@ -54,12 +64,18 @@ public sealed class TestControlPlane : IAsyncDisposable
         {
             DataDirectory = dataDirectory,
             ApiPort = 0,
-            DevClusterEnabled = false,
-            Settings = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>())
+            DevClusterEnabled = devCluster,
+            Settings = new Dictionary<string, string?>
             {
                 ["Logging:LogLevel:Default"] = "Warning",
+                ["DevCluster:ReadinessDelay"] = "00:00:00.200",
             },
         };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            ((Dictionary<string, string?>)options.Settings)[key] = value;
+        }
+
         var app = ControlPlaneApp.Build(
             options,
             builder =>
@@ -100,6 +116,40 @@ public sealed class TestControlPlane : IAsyncDisposable
         var body = await ApiResponse.ReadAsync(response);
         response.StatusCode.Should().Be(System.Net.HttpStatusCode.Created, body.Error);
         return body.Single;
+    }
+
+    public async Task<JsonObject> CreateAsync(string route, object body)
+    {
+        var response = await ApiResponse.ReadAsync(await Client.PostAsJsonAsync($"/v0/{route}", body));
+        response.StatusCode.Should().Be(System.Net.HttpStatusCode.Created, response.Error);
+        return response.Single;
+    }
+
+    public async Task<JsonArray> ListAsync(string route, string query = "")
+    {
+        var response = await ApiResponse.ReadAsync(await Client.GetAsync($"/v0/{route}?size=-1{(query.Length > 0 ? "&" + query : "")}"));
+        response.StatusCode.Should().Be(System.Net.HttpStatusCode.OK, response.Error);
+        return response.Data!;
+    }
+
+    // Waits until GET answers 404: a two-phase delete has finished.
+    public async Task EventuallyGoneAsync(string route, long id, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        string last = "";
+        while (DateTime.UtcNow < deadline)
+        {
+            var response = await Client.GetAsync($"/v0/{route}/{id}");
+            if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
+            {
+                return;
+            }
+
+            last = await response.Content.ReadAsStringAsync();
+            await Task.Delay(25);
+        }
+
+        Assert.Fail($"{route}/{id} still exists; last seen: {last}");
     }
 
     public async Task<JsonObject> GetAsync(string route, long id)

@@ -1,0 +1,210 @@
+using System.Net;
+using System.Net.Http.Json;
+using k8s;
+using k8s.Models;
+using Threeport.Modules.DevCluster;
+using Threeport.Tests.DevCluster;
+using Threeport.Tests.Support;
+
+namespace Threeport.Tests.Workloads;
+
+// One control plane with its dev cluster for all lifecycle tests; each test uses its own objects and namespaces.
+public sealed class WorkloadLifecycleTests
+{
+    private TestControlPlane cp = null!;
+
+    [OneTimeSetUp]
+    public async Task StartAsync() => cp = await TestControlPlane.StartAsync(
+        withWidgets: false,
+        devCluster: true,
+        settings: new Dictionary<string, string?>
+        {
+            ["Threeport:BackoffInitial"] = "00:00:00.050",
+            ["Threeport:BackoffMax"] = "00:00:00.500",
+        });
+
+    [OneTimeTearDown]
+    public async Task StopAsync() => await cp.DisposeAsync();
+
+    [TearDown]
+    public void ClearFaults()
+    {
+        cp.DevCluster.Faults.Clear();
+        cp.DevCluster.Faults.Down = false;
+    }
+
+    [Test]
+    public async Task CustomResourceDefinition_AndACustomResourceOfIt_AndAClusterScopedResource_AreApplied()
+    {
+        var group = $"{TestControlPlane.Unique("g")}.example.com";
+        var yaml = $$"""
+            apiVersion: apiextensions.k8s.io/v1
+            kind: CustomResourceDefinition
+            metadata:
+              name: gadgets.{{group}}
+            spec:
+              group: {{group}}
+              scope: Namespaced
+              names:
+                plural: gadgets
+                singular: gadget
+                kind: Gadget
+              versions:
+              - name: v1
+                served: true
+                storage: true
+                schema:
+                  openAPIV3Schema:
+                    type: object
+                    x-kubernetes-preserve-unknown-fields: true
+            ---
+            apiVersion: {{group}}/v1
+            kind: Gadget
+            metadata:
+              name: my-gadget
+            spec:
+              size: 3
+            ---
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: ClusterRole
+            metadata:
+              name: {{TestControlPlane.Unique("reader")}}
+            rules:
+            - apiGroups: [""]
+              resources: [pods]
+              verbs: [get, list]
+            """;
+        var instanceId = await cp.CreateInstanceAsync(await cp.CreateDefinitionAsync(yaml));
+        var instance = await cp.ReconciledAsync(instanceId);
+
+        using var k8s = cp.KubernetesClient();
+        var gadget = await k8s.CustomObjects.GetNamespacedCustomObjectAsync<System.Text.Json.JsonElement>(group, "v1", instance["Namespace"]!.GetValue<string>(), "gadgets", "my-gadget");
+        gadget.GetProperty("spec").GetProperty("size").GetInt32().Should().Be(3);
+        var resources = await cp.ResourcesOfAsync(instanceId);
+        resources.Single(r => r!["Kind"]!.GetValue<string>() == "ClusterRole")!["ResourceNamespace"].Should().BeNull("cluster-scoped resources get no namespace");
+    }
+
+    [Test]
+    public async Task TwoInstancesOfOneDefinition_RunSideBySide_InTheirOwnNamespaces()
+    {
+        var definitionId = await cp.CreateDefinitionAsync(WorkloadTestKit.ThreeResources);
+        var first = await cp.ReconciledAsync(await cp.CreateInstanceAsync(definitionId));
+        var second = await cp.ReconciledAsync(await cp.CreateInstanceAsync(definitionId));
+
+        var namespaces = new[] { first, second }.Select(i => i["Namespace"]!.GetValue<string>()).ToList();
+        namespaces.Should().OnlyHaveUniqueItems();
+        using var k8s = cp.KubernetesClient();
+        foreach (var ns in namespaces)
+        {
+            var deployment = await k8s.AppsV1.ReadNamespacedDeploymentAsync("web", ns);
+            deployment.Status.AvailableReplicas.Should().Be(2);
+        }
+    }
+
+    [Test]
+    public async Task DefinitionUpdate_ReachesItsInstances_ImageChangedAndRemovedResourcePruned()
+    {
+        var definitionId = await cp.CreateDefinitionAsync(WorkloadTestKit.ThreeResources);
+        var instanceId = await cp.CreateInstanceAsync(definitionId);
+        var ns = (await cp.ReconciledAsync(instanceId))["Namespace"]!.GetValue<string>();
+        var generation = (await cp.GetAsync("workload-instances", instanceId))["Generation"]!.GetValue<long>();
+
+        var updated = WorkloadTestKit.ThreeResources.Replace("nginx:1.27", "nginx:1.28");
+        updated = updated[..updated.IndexOf("apiVersion: v1\nkind: Service", StringComparison.Ordinal)]
+            + updated[updated.IndexOf("apiVersion: apps/v1", StringComparison.Ordinal)..];
+        await cp.PatchAsync("workload-definitions", definitionId, new { YAMLDocument = updated });
+
+        await cp.EventuallyAsync("workload-instances", instanceId, i => i["Generation"]!.GetValue<long>() > generation && i["Reconciled"]!.GetValue<bool>(), TimeSpan.FromSeconds(60));
+        using var k8s = cp.KubernetesClient();
+        (await k8s.AppsV1.ReadNamespacedDeploymentAsync("web", ns)).Spec.Template.Spec.Containers[0].Image.Should().Be("nginx:1.28");
+        var gone = await FluentActions.Awaiting(() => k8s.CoreV1.ReadNamespacedServiceAsync("web", ns)).Should().ThrowAsync<k8s.Autorest.HttpOperationException>();
+        gone.Which.Response.StatusCode.Should().Be(HttpStatusCode.NotFound);
+        (await cp.ResourcesOfAsync(instanceId)).Select(r => r!["Kind"]!.GetValue<string>()).Should().NotContain("Service");
+    }
+
+    [Test]
+    public async Task Drift_ADeletedOrChangedResource_IsPutBack()
+    {
+        var instanceId = await cp.CreateInstanceAsync(await cp.CreateDefinitionAsync(WorkloadTestKit.ThreeResources));
+        var ns = (await cp.ReconciledAsync(instanceId))["Namespace"]!.GetValue<string>();
+        using var k8s = cp.KubernetesClient();
+
+        await k8s.CoreV1.DeleteNamespacedConfigMapAsync("web-config", ns);
+        await WordPressSampleTests.EventuallyAsync(async () =>
+        {
+            var list = await k8s.CoreV1.ListNamespacedConfigMapAsync(ns, fieldSelector: "metadata.name=web-config");
+            return list.Items.Count == 1 && list.Items[0].Data["greeting"] == "hello";
+        }, "the deleted ConfigMap to come back");
+
+        var scaled = new V1Patch("{\"spec\":{\"replicas\":5}}", V1Patch.PatchType.MergePatch);
+        await k8s.AppsV1.PatchNamespacedDeploymentAsync(scaled, "web", ns);
+        await WordPressSampleTests.EventuallyAsync(async () => (await k8s.AppsV1.ReadNamespacedDeploymentAsync("web", ns)).Spec.Replicas == 2, "replicas put back to 2");
+    }
+
+    [Test]
+    public async Task Delete_WhileTheRuntimeIsDown_RetriesAndCompletesWhenItIsBack()
+    {
+        var instanceId = await cp.CreateInstanceAsync(await cp.CreateDefinitionAsync(WorkloadTestKit.ThreeResources));
+        var ns = (await cp.ReconciledAsync(instanceId))["Namespace"]!.GetValue<string>();
+
+        cp.DevCluster.Faults.Down = true;
+        await cp.DeleteAsync("workload-instances", instanceId);
+        await WordPressSampleTests.EventuallyAsync(
+            async () => (await cp.ListAsync("events", $"objectid={instanceId}&objecttype=WorkloadInstance&reason=FailedDelete")).Count > 0,
+            "a FailedDelete event while the cluster is down");
+        (await cp.Client.GetAsync($"/v0/workload-instances/{instanceId}")).StatusCode.Should().Be(HttpStatusCode.OK, "the instance stays until its resources are gone");
+
+        cp.DevCluster.Faults.Down = false;
+        await cp.EventuallyGoneAsync("workload-instances", instanceId, TimeSpan.FromSeconds(60));
+        using var k8s = cp.KubernetesClient();
+        (await k8s.CoreV1.ListNamespaceAsync(fieldSelector: $"metadata.name={ns}")).Items.Should().BeEmpty();
+    }
+
+    [Test]
+    public async Task WithTwentyPercentClusterErrors_EveryInstanceStillEndsReconciled()
+    {
+        var definitionId = await cp.CreateDefinitionAsync(WorkloadTestKit.ThreeResources);
+        cp.DevCluster.Faults.Set(new FaultRule { ErrorRate = 0.2, StatusCode = 500 });
+        cp.DevCluster.Faults.Set(new FaultRule { Verb = "PATCH", ErrorRate = 0.2, StatusCode = 409 });
+        var ids = new List<long>();
+        for (var i = 0; i < 8; i++)
+        {
+            ids.Add(await cp.CreateInstanceAsync(definitionId));
+        }
+
+        foreach (var id in ids)
+        {
+            await cp.ReconciledAsync(id, timeout: TimeSpan.FromSeconds(90));
+        }
+    }
+
+    [Test]
+    public async Task InvalidYaml_IsRefusedWithTheDocumentAndLine()
+    {
+        var response = await ApiResponse.ReadAsync(await cp.Client.PostAsJsonAsync("/v0/workload-definitions", new
+        {
+            Name = TestControlPlane.Unique("bad"),
+            YAMLDocument = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n---\n# a comment only\n---\napiVersion: v1\nkind: Secret\nmetadata: {}\n",
+        }));
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        response.Error.Should().Contain("document 3 (line 8)").And.Contain("lacks metadata.name");
+
+        var broken = await ApiResponse.ReadAsync(await cp.Client.PostAsJsonAsync("/v0/workload-definitions", new
+        {
+            Name = TestControlPlane.Unique("bad"),
+            YAMLDocument = "apiVersion: v1\nkind: [unclosed\n",
+        }));
+        broken.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        broken.Error.Should().Contain("not valid YAML at line");
+    }
+
+    [Test]
+    public async Task Definition_WithInstances_CannotBeDeleted()
+    {
+        var definitionId = await cp.CreateDefinitionAsync(WorkloadTestKit.ThreeResources);
+        await cp.CreateInstanceAsync(definitionId);
+        var response = await ApiResponse.ReadAsync(await cp.Client.DeleteAsync($"/v0/workload-definitions/{definitionId}"));
+        response.StatusCode.Should().Be(HttpStatusCode.Conflict);
+        response.Error.Should().Contain("related workload instances");
+    }
+}

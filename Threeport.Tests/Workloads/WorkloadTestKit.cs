@@ -1,0 +1,71 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Threeport.Tests.Support;
+
+namespace Threeport.Tests.Workloads;
+
+// Workload steps shared by the workload tests: create a definition and an instance through the API and
+// wait for the verdict.
+public static class WorkloadTestKit
+{
+    public const string ThreeResources = """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: web-config
+        data:
+          greeting: hello
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata:
+          name: web
+        spec:
+          selector:
+            app: web
+          ports:
+          - port: 80
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: web
+        spec:
+          replicas: 2
+          selector:
+            matchLabels:
+              app: web
+          template:
+            metadata:
+              labels:
+                app: web
+            spec:
+              containers:
+              - name: web
+                image: nginx:1.27
+        """;
+
+    public static async Task<long> CreateDefinitionAsync(this TestControlPlane cp, string yaml, string? name = null) =>
+        (await cp.CreateAsync("workload-definitions", new { Name = name ?? TestControlPlane.Unique("def"), YAMLDocument = yaml }))["ID"]!.GetValue<long>();
+
+    public static async Task<long> CreateInstanceAsync(this TestControlPlane cp, long definitionId, string? name = null) =>
+        (await cp.CreateAsync("workload-instances", new { Name = name ?? TestControlPlane.Unique("inst"), WorkloadDefinitionID = definitionId }))["ID"]!.GetValue<long>();
+
+    public static Task<JsonObject> ReconciledAsync(this TestControlPlane cp, long instanceId, string status = "Healthy", TimeSpan? timeout = null) =>
+        cp.EventuallyAsync("workload-instances", instanceId, i => i["Reconciled"]!.GetValue<bool>() && i["Status"]?.GetValue<string>() == status, timeout ?? TimeSpan.FromSeconds(60));
+
+    public static async Task<JsonArray> ResourcesOfAsync(this TestControlPlane cp, long instanceId) =>
+        await cp.ListAsync("workload-resource-instances", $"workloadinstanceid={instanceId}");
+
+    public static async Task PatchAsync(this TestControlPlane cp, string route, long id, object body)
+    {
+        var response = await ApiResponse.ReadAsync(await cp.Client.PatchAsJsonAsync($"/v0/{route}/{id}", body));
+        response.StatusCode.Should().Be(System.Net.HttpStatusCode.OK, response.Error);
+    }
+
+    public static async Task DeleteAsync(this TestControlPlane cp, string route, long id)
+    {
+        var response = await ApiResponse.ReadAsync(await cp.Client.DeleteAsync($"/v0/{route}/{id}"));
+        response.StatusCode.Should().Be(System.Net.HttpStatusCode.OK, response.Error);
+    }
+}
