@@ -1,7 +1,7 @@
 namespace Threeport.Tests.Cli;
 
-// Threeport's own sample configs live in shared/samples/threeport beside the repository (CI clones the
-// repository with shared/ beside it); found by walking up from the test binaries.
+// Threeport's own sample configs, unchanged: the repository's samples/threeport (shared/samples/threeport
+// beside the repository as a fallback), found by walking up from the test binaries.
 public static class Samples
 {
     public static string Directory { get; } = Find();
@@ -13,15 +13,18 @@ public static class Samples
 
     private static string Find()
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        foreach (var relative in new[] { System.IO.Path.Combine("samples", "threeport"), System.IO.Path.Combine("shared", "samples", "threeport") })
         {
-            var candidate = System.IO.Path.Combine(dir.FullName, "shared", "samples", "threeport");
-            if (System.IO.Directory.Exists(candidate))
+            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             {
-                return candidate;
+                var candidate = System.IO.Path.Combine(dir.FullName, relative);
+                if (System.IO.Directory.Exists(candidate))
+                {
+                    return candidate;
+                }
             }
         }
 
-        throw new DirectoryNotFoundException($"shared/samples/threeport not found above {AppContext.BaseDirectory}");
+        throw new DirectoryNotFoundException($"samples/threeport not found above {AppContext.BaseDirectory}");
     }
 }
