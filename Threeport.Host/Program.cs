@@ -1,10 +1,4 @@
-using Threeport.Host.ControlPlane;
+using Threeport.Host.Cli;
 
-// Until the CLI lands: `tptctl up` only.
-using var stop = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
-{
-    e.Cancel = true;
-    stop.Cancel();
-};
-return await ControlPlaneApp.RunAsync(new UpOptions(), Console.Out, stop.Token);
+// tptctl: `tptctl up` runs the control plane, every other verb is a client of its API (Cli/TptctlRoot.cs).
+return await TptctlRoot.InvokeAsync(args);
