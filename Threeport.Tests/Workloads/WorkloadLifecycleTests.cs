@@ -160,6 +160,29 @@ public sealed class WorkloadLifecycleTests
         (await k8s.CoreV1.ListNamespaceAsync(fieldSelector: $"metadata.name={ns}")).Items.Should().BeEmpty();
     }
 
+    // Retries are bounded and backed off: an unreachable cluster sees a trickle of requests, not a hot loop,
+    // and work resumes by itself when it answers again.
+    [Test]
+    public async Task UnreachableRuntime_GetsBackedOffRetries_AndRecoversWithoutARestart()
+    {
+        var definitionId = await cp.CreateDefinitionAsync(WorkloadTestKit.ThreeResources);
+        cp.DevCluster.Faults.Down = true;
+        var before = cp.DevCluster.RequestCount;
+        var instanceId = await cp.CreateInstanceAsync(definitionId);
+        await WordPressSampleTests.EventuallyAsync(
+            async () => (await cp.ListAsync("events", $"objectid={instanceId}&objecttype=WorkloadInstance&reason=FailedCreate")).FirstOrDefault()?["Count"]?.GetValue<int>() >= 4,
+            "four failed attempts", TimeSpan.FromSeconds(60));
+        var failedAttempts = (await cp.ListAsync("events", $"objectid={instanceId}&objecttype=WorkloadInstance&reason=FailedCreate")).Single()!["Count"]!.GetValue<int>();
+        var requestsWhileDown = cp.DevCluster.RequestCount - before;
+        TestContext.Out.WriteLine($"{failedAttempts} failed reconciles sent {requestsWhileDown} requests to the unreachable cluster");
+        // Each reconcile's first call is tried at most four times by the client pipeline; the runtime watcher's
+        // ten watches back off too (a few tries each while the cluster is down).
+        requestsWhileDown.Should().BeLessThan((failedAttempts + 2) * 4 + (10 * 4 * 2));
+
+        cp.DevCluster.Faults.Down = false;
+        await cp.ReconciledAsync(instanceId);
+    }
+
     [Test]
     public async Task WithTwentyPercentClusterErrors_EveryInstanceStillEndsReconciled()
     {

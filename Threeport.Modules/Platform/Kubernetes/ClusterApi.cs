@@ -80,7 +80,7 @@ public sealed class ClusterApi(k8s.Kubernetes client)
     public async IAsyncEnumerable<(string Type, JsonObject Object)> WatchAsync(
         ResourceType type, string? labelSelector, string? resourceVersion, [EnumeratorCancellation] CancellationToken ct)
     {
-        var query = "?watch=true&timeoutSeconds=60"
+        var query = "?watch=true&timeoutSeconds=300&allowWatchBookmarks=true"
             + (labelSelector is null ? "" : $"&labelSelector={Uri.EscapeDataString(labelSelector)}")
             + (resourceVersion is null ? "" : $"&resourceVersion={Uri.EscapeDataString(resourceVersion)}");
         using var request = new HttpRequestMessage(HttpMethod.Get, Resolve(type.CollectionPath(null) + query));

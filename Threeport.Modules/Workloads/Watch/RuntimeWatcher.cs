@@ -26,7 +26,7 @@ internal sealed class RuntimeWatcher(
     ILogger<RuntimeWatcher> log) : BackgroundService
 {
     private static readonly TimeSpan RescanInterval = TimeSpan.FromSeconds(2);
-    private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(2);
+    private static readonly Threeport.Modules.Platform.Reconciliation.Backoff RetryDelay = new(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
 
     private static readonly (string ApiVersion, string Kind)[] WatchedKinds =
     [
@@ -79,15 +79,60 @@ internal sealed class RuntimeWatcher(
         }
     }
 
-    private Task WatchKindAsync(long runtimeId, string apiVersion, string kind, CancellationToken ct) =>
-        KeepWatchingAsync(runtimeId, kind, async api =>
+    // The informer pattern: list, compare with what was applied (catching changes made while nobody watched),
+    // then watch from the list's resourceVersion, and resume from the last version seen when a watch ends.
+    private Task WatchKindAsync(long runtimeId, string apiVersion, string kind, CancellationToken ct)
+    {
+        string? resourceVersion = null;
+        return KeepWatchingAsync(runtimeId, kind, async api =>
         {
             var type = await api.ResolveAsync(apiVersion, kind, ct);
-            await foreach (var (eventType, obj) in api.WatchAsync(type, $"{ThreeportLabels.ManagedBy}=threeport", null, ct))
+            var selector = $"{ThreeportLabels.ManagedBy}=threeport";
+            if (resourceVersion is null)
             {
-                await OnResourceAsync(runtimeId, eventType, obj, kind, ct);
+                var list = await api.ListAsync(type, null, selector, ct);
+                resourceVersion = list?["metadata"]?["resourceVersion"]?.GetValue<string>();
+                await ResyncAsync(runtimeId, kind, list?["items"] as JsonArray ?? [], ct);
+            }
+
+            try
+            {
+                await foreach (var (eventType, obj) in api.WatchAsync(type, selector, resourceVersion, ct))
+                {
+                    resourceVersion = obj["metadata"]?["resourceVersion"]?.GetValue<string>() ?? resourceVersion;
+                    await OnResourceAsync(runtimeId, eventType, obj, kind, ct);
+                }
+            }
+            catch (Exception) when (!ct.IsCancellationRequested)
+            {
+                // Anything but a normal end (410 Gone, a dropped connection) lists again.
+                resourceVersion = null;
+                throw;
             }
         }, ct);
+    }
+
+    private async Task ResyncAsync(long runtimeId, string kind, JsonArray items, CancellationToken ct)
+    {
+        var live = new HashSet<(string?, string?)>();
+        foreach (var item in items.OfType<JsonObject>())
+        {
+            live.Add((item["metadata"]?["namespace"]?.GetValue<string>(), item["metadata"]?["name"]?.GetValue<string>()));
+            await OnResourceAsync(runtimeId, "ADDED", item, kind, ct);
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var recorded = await db.Set<WorkloadResourceInstance>().AsNoTracking()
+            .Where(r => r.Kind == kind)
+            .Join(db.Set<WorkloadInstance>().Where(i => i.KubernetesRuntimeInstanceID == runtimeId && i.DeletionScheduled == null), r => r.WorkloadInstanceID, i => i.ID, (r, _) => r)
+            .Select(r => new { r.WorkloadInstanceID, r.ResourceNamespace, r.ResourceName })
+            .ToListAsync(ct);
+        foreach (var instanceId in recorded.Where(r => !live.Contains((r.ResourceNamespace, r.ResourceName))).Select(r => r.WorkloadInstanceID).Distinct())
+        {
+            log.LogInformation("Requeued WorkloadInstance {Instance}: a {Kind} it applied is gone from the cluster", instanceId, kind);
+            await outbox.NotifyAsync(db, new ObjectKey(nameof(WorkloadInstance), instanceId), Operation.Updated, ct);
+        }
+    }
 
     private Task WatchEventsAsync(long runtimeId, CancellationToken ct) =>
         KeepWatchingAsync(runtimeId, "Event", async api =>
@@ -102,12 +147,14 @@ internal sealed class RuntimeWatcher(
             }
         }, ct);
 
-    // A watch ends when the server closes it or the cluster is unreachable: start it again after a pause,
-    // until the runtime is gone or the control plane stops.
+    // A watch ends when the server closes it or the cluster is unreachable: start it again after a pause that
+    // grows while the cluster keeps failing, until the runtime is gone or the control plane stops.
     private async Task KeepWatchingAsync(long runtimeId, string what, Func<ClusterApi, Task> watch, CancellationToken ct)
     {
+        var failures = 0;
         while (!ct.IsCancellationRequested)
         {
+            var started = time.GetUtcNow();
             try
             {
                 if (!(await runtimes.RuntimeIdsAsync(ct)).Contains(runtimeId))
@@ -127,9 +174,11 @@ internal sealed class RuntimeWatcher(
                 log.LogDebug("Watch of {What} on runtime {Runtime} ended: {Error}", what, runtimeId, ex.Message);
             }
 
+            // A watch that ran a while ended normally (the server's timeout); one that ended at once failed.
+            failures = time.GetUtcNow() - started > TimeSpan.FromSeconds(5) ? 0 : failures + 1;
             try
             {
-                await Task.Delay(RetryDelay, time, ct);
+                await Task.Delay(RetryDelay.Next(Math.Max(1, failures), Random.Shared.NextDouble()), time, ct);
             }
             catch (OperationCanceledException)
             {
