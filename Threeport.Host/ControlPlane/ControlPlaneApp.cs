@@ -1,4 +1,6 @@
+using System.Net;
 using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.EntityFrameworkCore;
 using Threeport.Modules.DevCluster;
@@ -28,7 +30,7 @@ public static class ControlPlaneApp
             ["DevCluster:Port"] = options.DevClusterPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
         builder.Configuration.AddInMemoryCollection(options.Settings);
-        builder.WebHost.UseUrls($"http://{options.ApiBindAddress}:{options.ApiPort}");
+        ConfigureListener(builder, options);
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(15));
         builder.Services.AddSingleton(options);
         builder.Services.AddPlatform(builder.Configuration, configureDatabase);
@@ -43,17 +45,53 @@ public static class ControlPlaneApp
         customize?.Invoke(builder);
 
         var app = builder.Build();
+        if (options.AuthEnabled)
+        {
+            app.UseMiddleware<ClientCertificateAuthentication>();
+        }
+
         app.MapPlatform();
         app.MapKubernetesRuntimes();
         app.MapWorkloads();
         return app;
     }
 
+    // Plain HTTP only on loopback; anywhere else the API requires TLS and client certificates.
+    private static void ConfigureListener(WebApplicationBuilder builder, UpOptions options)
+    {
+        if (!IPAddress.TryParse(options.ApiBindAddress, out var address))
+        {
+            throw new StartupException($"--api-address '{options.ApiBindAddress}' is not an IP address");
+        }
+
+        if (!options.AuthEnabled)
+        {
+            if (!IPAddress.IsLoopback(address))
+            {
+                throw new StartupException($"auth can only be turned off when the API listens on loopback, not on {address}: drop --auth-enabled=false");
+            }
+
+            builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(address, options.ApiPort));
+            return;
+        }
+
+        var certificates = ControlPlaneCertificates.LoadOrCreate(options.ResolveDataDirectory(), TimeProvider.System);
+        builder.Services.AddSingleton(certificates);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(address, options.ApiPort, listen => listen.UseHttps(https =>
+        {
+            https.ServerCertificate = certificates.Server;
+            // Any certificate completes the handshake; ClientCertificateAuthentication answers 401/403 in the envelope.
+            https.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
+            https.AllowAnyClientCertificate();
+        })));
+    }
+
     public static async Task<int> RunAsync(UpOptions options, TextWriter output, CancellationToken ct)
     {
-        var app = Build(options);
+        WebApplication app;
         try
         {
+            app = Build(options);
             await app.StartAsync(ct);
         }
         catch (StartupException ex)
@@ -69,6 +107,11 @@ public static class ControlPlaneApp
 
         await output.WriteLineAsync($"Threeport API listening on {ApiAddress(app)}");
         await output.WriteLineAsync($"Data directory: {options.ResolveDataDirectory()}");
+        if (app.Services.GetService<ControlPlaneCertificates>() is { } certificates)
+        {
+            await output.WriteLineAsync($"Client credentials: {certificates.ClientCertificatePath}, {certificates.ClientKeyPath} (CA {certificates.AuthorityPath})");
+        }
+
         if (app.Services.GetService<DevClusterHandle>()?.Server is { } devCluster)
         {
             await output.WriteLineAsync($"Dev cluster listening on {devCluster.BaseAddress}");

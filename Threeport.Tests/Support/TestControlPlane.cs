@@ -23,10 +23,27 @@ public sealed class TestControlPlane : IAsyncDisposable
         App = app;
         DataDirectory = dataDirectory;
         this.ownsDirectory = ownsDirectory;
-        Client = new HttpClient { BaseAddress = ControlPlaneApp.ApiAddress(app), Timeout = TimeSpan.FromSeconds(60) };
+        Client = CreateClient(app.Services.GetService<ControlPlaneCertificates>()?.Client);
     }
 
     private readonly bool ownsDirectory;
+
+    // A client of the API; with auth on it trusts the control plane's CA and presents `certificate`.
+    public HttpClient CreateClient(System.Security.Cryptography.X509Certificates.X509Certificate2? certificate)
+    {
+        var handler = new SocketsHttpHandler();
+        if (App.Services.GetService<ControlPlaneCertificates>() is { } certificates)
+        {
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, server, _, _) =>
+                server is not null && ControlPlaneCertificates.IsIssuedBy(new System.Security.Cryptography.X509Certificates.X509Certificate2(server), certificates.Authority, DateTimeOffset.UtcNow);
+            if (certificate is not null)
+            {
+                handler.SslOptions.ClientCertificates = [certificate];
+            }
+        }
+
+        return new HttpClient(handler) { BaseAddress = ControlPlaneApp.ApiAddress(App), Timeout = TimeSpan.FromSeconds(60) };
+    }
 
     public WebApplication App { get; }
 
@@ -56,7 +73,8 @@ public sealed class TestControlPlane : IAsyncDisposable
         IDictionary<string, string?>? settings = null,
         WidgetBehavior? widgetBehavior = null,
         Action<WebApplicationBuilder>? customize = null,
-        bool devCluster = false)
+        bool devCluster = false,
+        bool auth = false)
     {
         var ownsDirectory = dataDirectory is null;
         dataDirectory ??= NewDataDirectory();
@@ -65,6 +83,7 @@ public sealed class TestControlPlane : IAsyncDisposable
             DataDirectory = dataDirectory,
             ApiPort = 0,
             DevClusterEnabled = devCluster,
+            AuthEnabled = auth,
             Settings = new Dictionary<string, string?>
             {
                 ["Logging:LogLevel:Default"] = "Warning",
