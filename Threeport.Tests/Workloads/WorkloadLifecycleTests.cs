@@ -178,6 +178,28 @@ public sealed class WorkloadLifecycleTests
         }
     }
 
+    // Issue 7 (found by the crash harness): a delete that arrives while the first apply runs made that apply's
+    // status write stale; its records of what it applied were discarded with it and the namespace leaked.
+    [Test]
+    public async Task Delete_DuringTheFirstApply_LeavesNothingBehind_Issue7()
+    {
+        var definitionId = await cp.CreateDefinitionAsync(WorkloadTestKit.ThreeResources);
+        cp.DevCluster.Faults.Set(new FaultRule { Verb = "PATCH", Latency = TimeSpan.FromMilliseconds(400) });
+        var instanceId = await cp.CreateInstanceAsync(definitionId);
+        using var k8s = cp.KubernetesClient();
+        var selector = $"control-plane.threeport.io/workload-instance={instanceId}";
+        // The namespace is applied first; the other applies are slowed down, so the reconcile is still running.
+        await WordPressSampleTests.EventuallyAsync(async () => (await k8s.CoreV1.ListNamespaceAsync(labelSelector: selector)).Items.Count > 0, "the first apply to be under way");
+        (await cp.GetAsync("workload-instances", instanceId))["Reconciled"]!.GetValue<bool>().Should().BeFalse("the delete must race the first apply");
+        await cp.DeleteAsync("workload-instances", instanceId);
+
+        await cp.EventuallyGoneAsync("workload-instances", instanceId, TimeSpan.FromSeconds(60));
+        cp.DevCluster.Faults.Clear();
+        (await k8s.AppsV1.ListDeploymentForAllNamespacesAsync(labelSelector: selector)).Items.Should().BeEmpty();
+        (await k8s.CoreV1.ListConfigMapForAllNamespacesAsync(labelSelector: selector)).Items.Should().BeEmpty();
+        (await k8s.CoreV1.ListNamespaceAsync(labelSelector: selector)).Items.Should().BeEmpty();
+    }
+
     [Test]
     public async Task InvalidYaml_IsRefusedWithTheDocumentAndLine()
     {

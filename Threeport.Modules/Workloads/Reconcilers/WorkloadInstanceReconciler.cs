@@ -17,6 +17,7 @@ namespace Threeport.Modules.Workloads.Reconcilers;
 // everything it applied is removed, namespace last.
 internal sealed class WorkloadInstanceReconciler(
     ThreeportDb db,
+    IDbContextFactory<ThreeportDb> dbFactory,
     IRuntimeConnections runtimes,
     WorkloadEventWriter events,
     TimeProvider time,
@@ -28,10 +29,15 @@ internal sealed class WorkloadInstanceReconciler(
     {
         var runtimeId = obj.KubernetesRuntimeInstanceID ?? throw new InvalidOperationException("the instance names no KubernetesRuntimeInstanceID");
         var api = await runtimes.GetAsync(runtimeId, ct);
-        var applied = await db.Set<WorkloadResourceInstance>().Where(r => r.WorkloadInstanceID == obj.ID).ToListAsync(ct);
+
+        // What was applied to the cluster is a fact whatever becomes of this reconcile (a user change makes its
+        // status write stale and it is discarded): it is recorded in its own transaction as it happens, so a
+        // later teardown always knows everything there is to remove.
+        await using var records = await dbFactory.CreateDbContextAsync(ct);
+        var applied = await records.Set<WorkloadResourceInstance>().Where(r => r.WorkloadInstanceID == obj.ID).ToListAsync(ct);
         if (obj.DeletionScheduled is not null)
         {
-            await TearDownAsync(api, obj, applied, ct);
+            await TearDownAsync(api, obj, applied, records, ct);
             return ReconcileResult.Done;
         }
 
@@ -48,7 +54,7 @@ internal sealed class WorkloadInstanceReconciler(
         var order = 0;
         foreach (var resource in desired)
         {
-            var record = await ApplyAsync(api, obj, definition, resource, applied, targetNamespace, generated, order++, ct);
+            var record = await ApplyAsync(api, obj, definition, resource, applied, records, targetNamespace, generated, order++, ct);
             if (record is null)
             {
                 return ReconcileResult.RequeueAfter(TimeSpan.FromSeconds(1), $"waiting for CustomResourceDefinition {resource.Object["metadata"]!["name"]} to be established");
@@ -60,7 +66,8 @@ internal sealed class WorkloadInstanceReconciler(
         foreach (var stale in applied.Where(a => !kept.Contains(a)).OrderByDescending(a => a.ApplyOrder))
         {
             await DeleteFromClusterAsync(api, stale, ct);
-            db.Remove(stale);
+            records.Remove(stale);
+            await records.SaveChangesAsync(ct);
             log.LogInformation("Pruned {Kind} {Namespace}/{Name} of WorkloadInstance {Instance}", stale.Kind, stale.ResourceNamespace, stale.ResourceName, obj.Name);
         }
 
@@ -103,7 +110,7 @@ internal sealed class WorkloadInstanceReconciler(
     // Null when a just-applied CustomResourceDefinition is not established yet.
     private async Task<WorkloadResourceInstance?> ApplyAsync(
         ClusterApi api, WorkloadInstance obj, WorkloadDefinition definition, ManifestResource resource,
-        List<WorkloadResourceInstance> applied, string targetNamespace, bool generatedNamespace, int order, CancellationToken ct)
+        List<WorkloadResourceInstance> applied, ThreeportDb records, string targetNamespace, bool generatedNamespace, int order, CancellationToken ct)
     {
         var desired = resource.Object;
         var metadata = (JsonObject)desired["metadata"]!;
@@ -125,7 +132,8 @@ internal sealed class WorkloadInstanceReconciler(
 
             ThreeportLabels.Apply(desired, definition.Name, obj.Name, obj.ID);
             var live = await api.ApplyAsync(type, desired, ThreeportLabels.FieldManager, ct);
-            var record = Record(applied, obj, type, desired, live, order);
+            var record = Record(applied, records, obj, type, desired, live, order);
+            await records.SaveChangesAsync(ct);
             if (type.Kind == "CustomResourceDefinition" && !await WaitEstablishedAsync(api, type, name, ct))
             {
                 return null;
@@ -141,7 +149,7 @@ internal sealed class WorkloadInstanceReconciler(
         }
     }
 
-    private WorkloadResourceInstance Record(List<WorkloadResourceInstance> applied, WorkloadInstance obj, ResourceType type, JsonObject desired, JsonObject live, int order)
+    private WorkloadResourceInstance Record(List<WorkloadResourceInstance> applied, ThreeportDb records, WorkloadInstance obj, ResourceType type, JsonObject desired, JsonObject live, int order)
     {
         var ns = type.Namespaced ? desired["metadata"]!["namespace"]!.GetValue<string>() : null;
         var name = desired["metadata"]!["name"]!.GetValue<string>();
@@ -163,7 +171,7 @@ internal sealed class WorkloadInstanceReconciler(
                 LastOperation = "Created",
             };
             applied.Add(record);
-            db.Add(record);
+            records.Add(record);
         }
         else
         {
@@ -196,14 +204,18 @@ internal sealed class WorkloadInstanceReconciler(
         return false;
     }
 
-    private async Task TearDownAsync(ClusterApi api, WorkloadInstance obj, List<WorkloadResourceInstance> applied, CancellationToken ct)
+    private async Task TearDownAsync(ClusterApi api, WorkloadInstance obj, List<WorkloadResourceInstance> applied, ThreeportDb records, CancellationToken ct)
     {
         foreach (var resource in applied.Where(a => a.Owned).OrderByDescending(a => a.ApplyOrder))
         {
             await DeleteFromClusterAsync(api, resource, ct);
         }
 
-        db.RemoveRange(applied);
+        // The generated namespace is this instance's alone: removing it also catches anything applied by a
+        // process that died before recording it.
+        await api.DeleteAsync(await api.ResolveAsync("v1", "Namespace", ct), null, GeneratedNamespace(obj), ct);
+        records.RemoveRange(applied);
+        await records.SaveChangesAsync(ct);
         log.LogInformation("Removed {Count} resources of WorkloadInstance {Name}", applied.Count, obj.Name);
     }
 
