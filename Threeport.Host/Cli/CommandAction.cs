@@ -67,11 +67,6 @@ public static class CommandAction
     {
         var store = ThreeportConfigStore.Resolve(parseResult.GetValue(GlobalOptions.ThreeportConfig), context);
         var controlPlane = await store.CurrentAsync(parseResult.GetValue(GlobalOptions.ControlPlaneName), ct);
-        if (controlPlane.AuthEnabled)
-        {
-            throw new CliException($"control plane {controlPlane.Name} has AuthEnabled: true; client certificates are not supported by this tptctl yet");
-        }
-
-        return (ThreeportClient.Create(controlPlane.ApiBaseAddress(), context.HttpHandler), controlPlane);
+        return (ControlPlaneConnection.Connect(controlPlane, context), controlPlane);
     }
 }

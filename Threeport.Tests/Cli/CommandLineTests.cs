@@ -135,18 +135,6 @@ public sealed class CommandLineTests
     }
 
     [Test]
-    public async Task Up_WithAuthEnabled_IsRefusedForNow()
-    {
-        using var run = new CliRun();
-
-        var result = await run.RunAsync("up --auth-enabled");
-
-        result.ExitCode.Should().Be(ExitCodes.Usage);
-        result.Error.Should().Be("Error: --auth-enabled is not available yet: use --auth-enabled=false (the default)\n");
-        File.Exists(run.ConfigPath).Should().BeFalse();
-    }
-
-    [Test]
     public async Task Version_WithoutAControlPlane_PrintsTheCliVersion()
     {
         using var run = new CliRun();

@@ -110,7 +110,7 @@ public sealed class LiveWorkloadCliTests
         result.ExitCode.Should().Be(ExitCodes.NotFound, result.ToString());
         result.Error.Should().Be("Error: kubernetes runtime instance no-such-runtime not found (referenced by workload instance rb)\n");
         result.Output.Should().MatchRegex(@"Created workload definition rb \(ID \d+\)\nRolled back: deleted workload definition rb");
-        left.Output.Should().NotMatchRegex(@"\nrb ");
+        left.Output.Should().Be("No workload definitions found\n", "the rollback waits until the definition is gone");
     }
 
     [Test]
@@ -144,6 +144,28 @@ public sealed class LiveWorkloadCliTests
         table.Output.Should().MatchRegex(@"^NAME +KUBERNETES RUNTIME DEFINITION +KUBERNETES RUNTIME INSTANCE +INFRA PROVIDER +LOCATION +DEFAULT RUNTIME +STATUS +AGE\ndev-0 +dev-0 +dev-0 +kind +Local +true +Reconciled +\d+s\n$");
         endpoint.Output.Should().StartWith("http").And.Contain("127.0.0.1");
         yaml.Output.Should().StartWith("KubernetesRuntimeDefinition:\n").And.Contain("\nKubernetesRuntimeInstance:\n");
+    }
+
+    [Test]
+    public async Task Wait_OnAWorkloadTheClusterRejects_ExitsWithWaitFailed()
+    {
+        await using var cp = await StartAsync();
+        await using var cluster = await StartDevClusterAsync();
+        using var run = new CliRun();
+        await run.UseControlPlaneAsync(cp.Client.BaseAddress!);
+        (await CreateDefaultRuntimeAsync(run, cluster)).ExitCode.Should().Be(0);
+        run.WriteFile("bad.yaml", "apiVersion: example.com/v1\nkind: NoSuchKind\nmetadata:\n  name: x\n  namespace: default\n");
+        var config = run.WriteFile("w.yaml", "Workload:\n  Name: bad\n  YAMLDocument: bad.yaml\n");
+
+        var result = await run.RunAsync($"create workload -c {config} --wait --timeout 60s");
+        var described = await run.RunAsync("describe workload-instance -n bad");
+        var events = await run.RunAsync("get workload-events --workload-instance-name bad");
+
+        result.ExitCode.Should().Be(ExitCodes.WaitFailed, result.ToString());
+        result.Error.Should().StartWith("Error: workload instance bad failed: ");
+        described.Output.Should().StartWith("WorkloadInstance bad\n").And.Contain("  Events:\n");
+        events.ExitCode.Should().Be(0, events.ToString());
+        events.Output.Should().StartWith("WORKLOAD INSTANCE   TYPE");
     }
 
     // A kind runtime backed by an embedded dev cluster, made the default, through the CLI; waits until reconciled.

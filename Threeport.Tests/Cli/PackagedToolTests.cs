@@ -26,7 +26,7 @@ public sealed class PackagedToolTests
             var port = CliRun.FreePort();
 
             var version = await RunAsync(tptctl, $"version --threeport-config \"{config}\"", work);
-            var up = await RunAsync(tptctl, $"up --detach --name packed --api-port {port} --no-dev-cluster --data-dir \"{data}\" --threeport-config \"{config}\" --timeout 90s", work);
+            var up = await RunAsync(tptctl, $"up --detach --auth-enabled --name packed --api-port {port} --no-dev-cluster --data-dir \"{data}\" --threeport-config \"{config}\" --timeout 90s", work);
             try
             {
                 var events = await RunAsync(tptctl, $"get events --threeport-config \"{config}\"", work);
@@ -35,7 +35,7 @@ public sealed class PackagedToolTests
                 version.ShouldSucceed();
                 version.Output.Should().StartWith("tptctl version 0.");
                 up.ShouldSucceed();
-                up.Output.Should().Contain($"control plane packed runs in the background at http://127.0.0.1:{port}");
+                up.Output.Should().Contain($"control plane packed runs in the background at https://127.0.0.1:{port}");
                 events.ShouldSucceed();
                 events.Output.Should().Be("No events found\n");
                 workloads.ShouldSucceed();

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using Threeport.Host.Cli.Config;
-using Threeport.Modules.Platform.Client;
 
 namespace Threeport.Host.Cli.Commands;
 
@@ -105,11 +104,15 @@ public sealed class DownCommand : Command
     {
         try
         {
-            return await ThreeportClient.Create(entry.ApiBaseAddress(), _context.HttpHandler, TimeSpan.FromSeconds(2)).IsReadyAsync(ct);
+            return await ControlPlaneConnection.Connect(entry, _context, TimeSpan.FromSeconds(2)).IsReadyAsync(ct);
         }
         catch (TaskCanceledException) when (!ct.IsCancellationRequested)
         {
             return false;
+        }
+        catch (CliException)
+        {
+            return false; // credentials missing or unusable: it cannot be ours to check
         }
     }
 }

@@ -32,7 +32,8 @@ public sealed class UpCommand : Command
 
     public static readonly Option<bool> AuthEnabled = new("--auth-enabled")
     {
-        Description = "Client-certificate auth on the API. Not available yet: the default is false (Threeport's is true)",
+        Description = "Mutual TLS on the API with the control plane's own CA; the client pair goes into the threeport config. "
+            + "Default false (loopback only; Threeport's default is true)",
     };
 
     public static readonly Option<bool> NoDevCluster = new("--no-dev-cluster")
@@ -116,11 +117,6 @@ public sealed class UpCommand : Command
 
     private UpOptions ReadOptions(ParseResult parseResult)
     {
-        if (parseResult.GetValue(AuthEnabled))
-        {
-            throw new CliException("--auth-enabled is not available yet: use --auth-enabled=false (the default)", ExitCodes.Usage);
-        }
-
         var port = parseResult.GetValue(ApiPort);
         if (port is < 1 or > 65535)
         {
@@ -153,7 +149,7 @@ public sealed class UpCommand : Command
             Name = name,
             DataDirectory = Path.GetFullPath(parseResult.GetValue(DataDir) ?? Path.Combine(_context.HomeDirectory, ".threeport", name)),
             ApiPort = port,
-            AuthEnabled = false,
+            AuthEnabled = parseResult.GetValue(AuthEnabled),
             DevClusterEnabled = !parseResult.GetValue(NoDevCluster),
             DevClusterPort = devClusterPort,
             Settings = settings,
@@ -173,7 +169,7 @@ public sealed class UpCommand : Command
         }
     }
 
-    private static async Task RecordAsync(ThreeportConfigStore store, UpOptions options, CancellationToken ct)
+    private async Task RecordAsync(ThreeportConfigStore store, UpOptions options, CancellationToken ct)
     {
         var config = await store.LoadAsync(ct);
         var entry = config.Find(options.Name);
@@ -183,8 +179,23 @@ public sealed class UpCommand : Command
             config.ControlPlanes.Add(entry);
         }
 
-        entry.APIServer = $"http://{options.ApiBindAddress}:{options.ApiPort.ToString(CultureInfo.InvariantCulture)}";
+        entry.APIServer = $"{(options.AuthEnabled ? "https" : "http")}://{options.ApiBindAddress}:{options.ApiPort.ToString(CultureInfo.InvariantCulture)}";
         entry.AuthEnabled = options.AuthEnabled;
+        if (options.AuthEnabled)
+        {
+            // The same files the API serves with (created here on first use), so the config matches the server.
+            var certificates = ControlPlaneCertificates.LoadOrCreate(options.DataDirectory!, _context.Time);
+            entry.CACert = ControlPlaneConnection.Encode(certificates.Authority.ExportCertificatePem());
+            entry.Credentials =
+            [
+                new CredentialConfig
+                {
+                    Name = options.Name,
+                    ClientCert = ControlPlaneConnection.Encode(await File.ReadAllTextAsync(certificates.ClientCertificatePath, ct)),
+                    ClientKey = ControlPlaneConnection.Encode(await File.ReadAllTextAsync(certificates.ClientKeyPath, ct)),
+                },
+            ];
+        }
         entry.Genesis = true;
         entry.DataDirectory = options.DataDirectory;
         config.CurrentControlPlane = options.Name;
@@ -231,6 +242,11 @@ public sealed class UpCommand : Command
             start.ArgumentList.Add("--no-dev-cluster");
         }
 
+        if (options.AuthEnabled)
+        {
+            start.ArgumentList.Add("--auth-enabled");
+        }
+
         foreach (var (key, value) in options.Settings)
         {
             start.ArgumentList.Add($"--{key}={value}");
@@ -241,11 +257,15 @@ public sealed class UpCommand : Command
         process.StandardInput.Close();
         ControlPlaneProcess.WritePidFile(dataDirectory, process);
 
-        var client = ThreeportClient.Create(new Uri($"http://{options.ApiBindAddress}:{options.ApiPort.ToString(CultureInfo.InvariantCulture)}"), _context.HttpHandler, TimeSpan.FromSeconds(5));
         var timeout = ObjectOptions.GetDuration(parseResult, ReadyTimeout);
         var deadline = _context.Time.GetUtcNow() + timeout;
-        while (!await client.IsReadyAsync(ct))
+        ThreeportClient? client = null;
+        while (client is null || !await client.IsReadyAsync(ct))
         {
+            // The child records itself (with credentials, when auth is on) before it listens.
+            client = (await store.LoadAsync(ct)).Find(options.Name) is { } entry && entry.ApiBaseAddress().Port == options.ApiPort
+                ? ControlPlaneConnection.Connect(entry, _context, TimeSpan.FromSeconds(5))
+                : null;
             if (process.HasExited)
             {
                 throw new CliException($"the control plane exited with code {process.ExitCode.ToString(CultureInfo.InvariantCulture)} before it was ready; its log:{Environment.NewLine}{Tail(logFile)}");
@@ -260,7 +280,7 @@ public sealed class UpCommand : Command
             await Task.Delay(_context.PollInterval, _context.Time, ct);
         }
 
-        await _context.Out.WriteLineAsync($"Complete: control plane {options.Name} runs in the background at {client.BaseAddress.GetLeftPart(UriPartial.Authority)} (PID {process.Id.ToString(CultureInfo.InvariantCulture)}, log {logFile}); stop it with `tptctl down --name {options.Name}`");
+        await _context.Out.WriteLineAsync($"Complete: control plane {options.Name} runs in the background at {client!.BaseAddress.GetLeftPart(UriPartial.Authority)} (PID {process.Id.ToString(CultureInfo.InvariantCulture)}, log {logFile}); stop it with `tptctl down --name {options.Name}`");
         return ExitCodes.Success;
     }
 

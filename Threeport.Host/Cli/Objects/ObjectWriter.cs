@@ -103,6 +103,9 @@ public sealed class ObjectWriter(ThreeportClient client, TextWriter output, Wait
         return deleted;
     }
 
+    // How long a rollback waits for each object to be torn down, so a retry can reuse the names at once.
+    private static readonly TimeSpan RollbackTimeout = TimeSpan.FromSeconds(60);
+
     private async Task RollBackAsync(List<TrackedObject> created, CancellationToken ct)
     {
         foreach (var obj in Enumerable.Reverse(created))
@@ -110,7 +113,10 @@ public sealed class ObjectWriter(ThreeportClient client, TextWriter output, Wait
             try
             {
                 await client.DeleteAsync(obj.Route, obj.Id, ct);
-                await output.WriteLineAsync($"Rolled back: deleted {obj.Display} (ID {obj.Id})");
+                var gone = await waiter.WaitAsync([obj], WaitGoal.Gone, RollbackTimeout, ct, report: false);
+                await output.WriteLineAsync(gone.Succeeded
+                    ? $"Rolled back: deleted {obj.Display} (ID {obj.Id})"
+                    : $"Rolled back: deletion of {obj.Display} (ID {obj.Id}) is scheduled but not finished ({gone.Message})");
             }
             catch (Exception e) when (e is ThreeportApiException or ThreeportUnreachableException)
             {

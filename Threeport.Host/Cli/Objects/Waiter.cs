@@ -23,7 +23,7 @@ public sealed class Waiter(ThreeportClient client, Progress progress, TimeProvid
 
     private bool _eventFilterUnsupported;
 
-    public async Task<WaitResult> WaitAsync(IReadOnlyList<TrackedObject> objects, WaitGoal goal, TimeSpan timeout, CancellationToken ct)
+    public async Task<WaitResult> WaitAsync(IReadOnlyList<TrackedObject> objects, WaitGoal goal, TimeSpan timeout, CancellationToken ct, bool report = true)
     {
         var deadline = time.GetUtcNow() + timeout;
         var pending = objects.ToList();
@@ -34,7 +34,11 @@ public sealed class Waiter(ThreeportClient client, Progress progress, TimeProvid
             {
                 var (state, finished, failure) = await ProbeAsync(obj, goal, ct);
                 states[obj] = state;
-                progress.Report(obj.Display, state);
+                if (report)
+                {
+                    progress.Report(obj.Display, state);
+                }
+
                 if (failure is not null)
                 {
                     progress.Complete();

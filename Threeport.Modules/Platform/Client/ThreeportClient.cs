@@ -107,6 +107,10 @@ public sealed class ThreeportClient(HttpClient http)
         {
             return false;
         }
+        catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return false; // no answer within the client's timeout
+        }
     }
 
     private async Task<JsonObject> SendAsync(HttpMethod method, string relativeUri, JsonObject? body, CancellationToken ct)
