@@ -37,6 +37,16 @@ public static class ControlPlaneApp
         if (options.DevClusterEnabled)
         {
             builder.Services.AddDevCluster(builder.Configuration);
+            if (options.AuthEnabled)
+            {
+                // With auth on, the dev cluster is reached like the API: TLS and a client certificate from our CA.
+                builder.Services.PostConfigure<DevClusterOptions>(o =>
+                {
+                    var certificates = ControlPlaneCertificates.LoadOrCreate(options.ResolveDataDirectory(), TimeProvider.System);
+                    o.MutualTls = new MutualTls(certificates.Server, certificates.Authority, certificates.Client);
+                });
+            }
+
             builder.Services.AddHostedService<DevClusterRuntimeRegistration>();
         }
 

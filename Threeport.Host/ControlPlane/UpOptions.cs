@@ -7,7 +7,7 @@ public sealed record UpOptions
     public string? DataDirectory { get; init; }
     public int ApiPort { get; init; } = 1323;
     public string ApiBindAddress { get; init; } = "127.0.0.1";
-    public bool AuthEnabled { get; init; }
+    public bool AuthEnabled { get; init; } = true;
     public bool DevClusterEnabled { get; init; } = true;
     public int DevClusterPort { get; init; }
     // Extra configuration (key=value, as `--Section:Key=value` on the command line) layered over appsettings.json.

@@ -16,4 +16,14 @@ public sealed class DevClusterOptions
 
     // Keep objects in <DataDirectory>/dev-cluster.db so they survive a restart.
     public bool Persist { get; set; }
+
+    // Mutual TLS with an outside CA (the control plane's, when its auth is on): the server presents
+    // ServerCertificate, requires client certificates issued by ClientAuthority, and the kubeconfig carries
+    // KubeconfigClientCertificate (with its key) instead of a token. Implies TLS.
+    public MutualTls? MutualTls { get; set; }
 }
+
+public sealed record MutualTls(
+    System.Security.Cryptography.X509Certificates.X509Certificate2 ServerCertificate,
+    System.Security.Cryptography.X509Certificates.X509Certificate2 ClientAuthority,
+    System.Security.Cryptography.X509Certificates.X509Certificate2 KubeconfigClientCertificate);

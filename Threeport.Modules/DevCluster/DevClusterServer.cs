@@ -84,7 +84,8 @@ public sealed class DevClusterServer : IAsyncDisposable
         var handler = new ApiHandler(store, registry, admission, faults, timeProvider, loggerFactory.CreateLogger<ApiHandler>(), shutdown.Token);
         Seed(store, registry, admission, timeProvider);
 
-        var certificate = options.UseTls ? SelfSignedCertificate.Create(timeProvider.GetUtcNow()) : null;
+        var mutual = options.MutualTls;
+        var certificate = mutual?.ServerCertificate ?? (options.UseTls ? SelfSignedCertificate.Create(timeProvider.GetUtcNow()) : null);
         // An empty builder: no appsettings, no environment variables, no ASPNETCORE_URLS; this
         // Kestrel belongs to the dev cluster alone, whatever else runs in the process.
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
@@ -100,7 +101,16 @@ public sealed class DevClusterServer : IAsyncDisposable
             k.AddServerHeader = false;
             k.Listen(IPAddress.Loopback, options.Port, listen =>
             {
-                if (certificate is not null)
+                if (mutual is not null)
+                {
+                    listen.UseHttps(https =>
+                    {
+                        https.ServerCertificate = mutual.ServerCertificate;
+                        https.ClientCertificateMode = Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.RequireCertificate;
+                        https.ClientCertificateValidation = (client, _, _) => IsIssuedBy(client, mutual.ClientAuthority, timeProvider.GetUtcNow());
+                    });
+                }
+                else if (certificate is not null)
                 {
                     listen.UseHttps(certificate);
                 }
@@ -127,9 +137,21 @@ public sealed class DevClusterServer : IAsyncDisposable
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var port = new Uri(address).Port;
         server.BaseAddress = new Uri($"{(certificate is null ? "http" : "https")}://127.0.0.1:{port}");
-        server.KubeconfigYaml = Kubeconfig.Build(server.BaseAddress, certificate?.ExportCertificatePem());
+        server.KubeconfigYaml = mutual is null
+            ? Kubeconfig.Build(server.BaseAddress, certificate?.ExportCertificatePem())
+            : Kubeconfig.Build(server.BaseAddress, mutual.ClientAuthority.ExportCertificatePem(), mutual.KubeconfigClientCertificate);
         logger.LogInformation("Started dev cluster at {Address}", server.BaseAddress);
         return server;
+    }
+
+    private static bool IsIssuedBy(X509Certificate2 client, X509Certificate2 authority, DateTimeOffset now)
+    {
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(authority);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        chain.ChainPolicy.VerificationTime = now.UtcDateTime;
+        return chain.Build(client) && chain.ChainElements[^1].Certificate.Thumbprint == authority.Thumbprint;
     }
 
     public string WriteKubeconfig(string path)
@@ -140,7 +162,18 @@ public sealed class DevClusterServer : IAsyncDisposable
             Directory.CreateDirectory(dir);
         }
 
-        File.WriteAllText(path, KubeconfigYaml);
+        // It may carry a client key: readable by the owner only.
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using (var writer = new StreamWriter(new FileStream(path, options)))
+        {
+            writer.Write(KubeconfigYaml);
+        }
+
         return path;
     }
 

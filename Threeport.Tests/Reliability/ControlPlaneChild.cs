@@ -40,7 +40,7 @@ public sealed class ControlPlaneChild : IAsyncDisposable
         foreach (var argument in new[]
                  {
                      "up", "--data-dir", dataDirectory, "--api-port", ApiPort.ToString(), "--dev-cluster-port", DevClusterPort.ToString(),
-                     "--threeport-config", Path.Combine(dataDirectory, "cli-config.yaml"),
+                     "--threeport-config", Path.Combine(dataDirectory, "cli-config.yaml"), "--auth-enabled=false",
                  }.Concat(extraArguments))
         {
             start.ArgumentList.Add(argument);

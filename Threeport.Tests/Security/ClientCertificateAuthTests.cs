@@ -81,3 +81,27 @@ public sealed class ClientCertificateAuthTests
         start.Should().Throw<StartupException>().WithMessage("*only be turned off when the API listens on loopback*");
     }
 }
+
+// With auth on, the dev cluster is reached with TLS and a client certificate too, by the control plane and by kubectl.
+public sealed class DevClusterMutualTlsTests
+{
+    [Test]
+    public async Task AuthOn_WorkloadsDeployOverMutualTls_KubectlUsesTheKubeconfig_AndAnonymousIsRefused()
+    {
+        Threeport.Tests.DevCluster.Kubectl.RequireInstalled();
+        await using var cp = await TestControlPlane.StartAsync(withWidgets: false, devCluster: true, auth: true);
+        cp.DevCluster.BaseAddress.Scheme.Should().Be("https");
+        var kubeconfig = await File.ReadAllTextAsync(cp.KubeconfigPath);
+        kubeconfig.Should().Contain("client-certificate-data").And.NotContain("token:");
+
+        var instanceId = await Workloads.WorkloadTestKit.CreateInstanceAsync(cp, await Workloads.WorkloadTestKit.CreateDefinitionAsync(cp, Workloads.WorkloadTestKit.ThreeResources));
+        var ns = (await Workloads.WorkloadTestKit.ReconciledAsync(cp, instanceId))["Namespace"]!.GetValue<string>();
+
+        var kubectl = new Threeport.Tests.DevCluster.Kubectl(cp.KubeconfigPath, cp.DataDirectory);
+        (await kubectl.RunAsync("get", "deploy", "web", "-n", ns, "-o", "name")).ShouldSucceed().Stdout.Should().Contain("deployment.apps/web");
+
+        using var anonymous = new HttpClient(new SocketsHttpHandler { SslOptions = { RemoteCertificateValidationCallback = (_, _, _, _) => true } });
+        await FluentActions.Awaiting(() => anonymous.GetAsync(new Uri(cp.DevCluster.BaseAddress, "/api/v1/namespaces")))
+            .Should().ThrowAsync<HttpRequestException>("the dev cluster requires a client certificate");
+    }
+}

@@ -33,7 +33,8 @@ public sealed class UpCommand : Command
     public static readonly Option<bool> AuthEnabled = new("--auth-enabled")
     {
         Description = "Mutual TLS on the API with the control plane's own CA; the client pair goes into the threeport config. "
-            + "Default false (loopback only; Threeport's default is true)",
+            + "On by default, as in Threeport; --auth-enabled=false is allowed on loopback only",
+        DefaultValueFactory = _ => true,
     };
 
     public static readonly Option<bool> NoDevCluster = new("--no-dev-cluster")
