@@ -138,7 +138,9 @@ public sealed class CrashRecoveryTests
             await Task.Delay(200);
         }
 
-        Assert.Fail("the control plane did not settle in 120 s: " + string.Join("\n", instances.Where(i => !i["Reconciled"]!.GetValue<bool>() || i["DeletionScheduled"] is not null).Select(i => i.ToJsonString())));
+        Assert.Fail("the control plane did not settle in 120 s: " + string.Join("\n", instances
+            .Where(i => !i["Reconciled"]!.GetValue<bool>() || i["DeletionScheduled"] is not null || i["Status"]?.GetValue<string>() != "Healthy")
+            .Select(i => i.ToJsonString())));
         return instances;
     }
 

@@ -38,7 +38,7 @@ public static partial class ManifestDocuments
             JsonNode? json;
             try
             {
-                json = ToJson(root);
+                json = ToJson(root, depth: 0);
             }
             catch (ArgumentException ex)
             {
@@ -94,7 +94,7 @@ public static partial class ManifestDocuments
             missing.Add("kind");
         }
 
-        if (!IsText(obj["metadata"]?["name"]))
+        if (obj["metadata"] is not JsonObject metadata || !IsText(metadata["name"]))
         {
             missing.Add("metadata.name");
         }
@@ -110,15 +110,27 @@ public static partial class ManifestDocuments
 
     private static bool IsText(JsonNode? node) => node is JsonValue value && value.TryGetValue<string>(out var text) && text.Length > 0;
 
-    private static JsonNode? ToJson(YamlNode node) => node switch
-    {
-        YamlMappingNode mapping => ToObject(mapping),
-        YamlSequenceNode sequence => new JsonArray(sequence.Children.Select(ToJson).ToArray()),
-        YamlScalarNode scalar => Scalar(scalar),
-        _ => null,
-    };
+    // Aliases may point at an enclosing node (`a: &a [*a]`): the depth bound turns that into a message
+    // instead of a stack overflow, and no real manifest nests this deep.
+    private const int MaxDepth = 64;
 
-    private static JsonObject ToObject(YamlMappingNode mapping)
+    private static JsonNode? ToJson(YamlNode node, int depth)
+    {
+        if (depth > MaxDepth)
+        {
+            throw new ArgumentException($"line {node.Start.Line}: nesting deeper than {MaxDepth} levels (an alias that contains itself?)");
+        }
+
+        return node switch
+        {
+            YamlMappingNode mapping => ToObject(mapping, depth),
+            YamlSequenceNode sequence => new JsonArray(sequence.Children.Select(child => ToJson(child, depth + 1)).ToArray()),
+            YamlScalarNode scalar => Scalar(scalar),
+            _ => null,
+        };
+    }
+
+    private static JsonObject ToObject(YamlMappingNode mapping, int depth)
     {
         var obj = new JsonObject();
         foreach (var (key, value) in mapping.Children)
@@ -129,7 +141,7 @@ public static partial class ManifestDocuments
                 throw new ArgumentException($"line {key.Start.Line}: the key '{name}' appears twice");
             }
 
-            obj[name] = ToJson(value);
+            obj[name] = ToJson(value, depth + 1);
         }
 
         return obj;

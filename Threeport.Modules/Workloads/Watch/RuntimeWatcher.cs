@@ -203,8 +203,16 @@ internal sealed class RuntimeWatcher(
             .FirstOrDefaultAsync(ct);
         var record = await db.Set<WorkloadResourceInstance>().AsNoTracking()
             .FirstOrDefaultAsync(r => r.WorkloadInstanceID == instanceId && r.Kind == kind && r.ResourceNamespace == ns && r.ResourceName == name, ct);
-        if (instance is null || instance.DeletionScheduled is not null || record is null)
+        if (instance is null || instance.DeletionScheduled is not null)
         {
+            return;
+        }
+
+        if (record is null)
+        {
+            // The event overtook the record of the apply that caused it: reconcile again, so that what the
+            // cluster now reports (readiness above all) is not missed.
+            await outbox.NotifyAsync(db, new ObjectKey(nameof(WorkloadInstance), instanceId), Operation.Updated, ct);
             return;
         }
 
