@@ -52,6 +52,7 @@ public static class ObjectEndpoints<TObject>
         }
 
         var items = await page.ToListAsync(ct);
+        Redact(type, items);
         return ApiResults.Ok(type.Name, items, query.Page, query.Size, total);
     }
 
@@ -273,6 +274,18 @@ public static class ObjectEndpoints<TObject>
         }
 
         return problems;
+    }
+
+    // Lists never carry sensitive values (GET by ID does, for the one object asked for): see docs/reliability.md.
+    private static void Redact(ObjectType type, List<TObject> items)
+    {
+        foreach (var field in type.Schema.Sensitive)
+        {
+            foreach (var item in items.Where(i => field.Property.GetValue(i) is not null))
+            {
+                field.Property.SetValue(item, SensitiveAttribute.Redacted);
+            }
+        }
     }
 
     private static bool TryParseId(string text, out long id) => long.TryParse(text, out id) && id > 0;

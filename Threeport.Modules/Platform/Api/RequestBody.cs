@@ -38,6 +38,11 @@ internal static class RequestBody
         {
             return (null, $"request body is not valid JSON: {ex.Message}");
         }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            // Kestrel stopped a body sent without Content-Length at the limit (ApiErrorMiddleware sets it).
+            return (null, $"request body is over the limit of {MaxBytes} bytes");
+        }
 
         if (node is not JsonObject body)
         {
