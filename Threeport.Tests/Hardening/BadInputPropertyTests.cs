@@ -17,7 +17,7 @@ namespace Threeport.Tests.Hardening;
 public sealed class BadInputPropertyTests
 {
     private const string DefaultSeed = "0000HSRT5QT1";
-    private const int DefaultRequests = 2500;
+    private const int DefaultRequests = 5000;
 
     [Test]
     public async Task EveryRoute_AnyInput_AnswersBelow500_InTheEnvelope_AndRefusalsWriteNothing()
@@ -52,6 +52,7 @@ public sealed class BadInputPropertyTests
         await TestContext.Out.WriteLineAsync(
             $"Tried {figures.Tried} requests in {(DateTime.UtcNow - started).TotalSeconds:F1} s: {figures.Succeeded} 2xx, {figures.Refused} 4xx " +
             $"({string.Join(", ", figures.ByStatus.OrderBy(s => s.Key).Select(s => $"{s.Key}: {s.Value}"))}), 5xx: {figures.ServerErrors}, partial writes: {figures.PartialWrites}");
+        await TestContext.Out.WriteLineAsync("400 answers by message: " + string.Join("; ", figures.Messages.OrderByDescending(m => m.Value).Select(m => $"{m.Value}× {m.Key}")));
         figures.Tried.Should().Be(count);
         figures.Refused.Should().BeGreaterThan(count / 2, "the generators aim at bad input");
     }
@@ -64,12 +65,19 @@ public sealed class BadInputPropertyTests
         var text = await response.Content.ReadAsStringAsync();
         var after = await DatabaseSnapshot.TakeAsync(cp.DatabasePath);
         figures.ByStatus[status] = figures.ByStatus.GetValueOrDefault(status) + 1;
+        if (status == 400 && JsonNode.Parse(text)?["Status"]?["error"]?.GetValue<string>() is { } error)
+        {
+            var kind = string.Concat(error.TakeWhile(c => c is not (':' or '\'' or '{' or ';' or '(')).Take(60));
+            figures.Messages[kind] = figures.Messages.GetValueOrDefault(kind) + 1;
+        }
+
         string Describe() => $"{request}\n→ {status} {(text.Length > 500 ? text[..500] : text)}";
 
         if (status >= 500)
         {
             figures.ServerErrors++;
-            Assert.Fail($"5xx for bad input: {Describe()}");
+            var logged = cp.Logs.Lines.Where(l => l.StartsWith("Error", StringComparison.Ordinal)).TakeLast(1);
+            Assert.Fail($"5xx for bad input: {Describe()}\nlogged: {string.Join("\n", logged)}");
         }
 
         if (status is >= 200 and < 300)
@@ -156,5 +164,7 @@ public sealed class BadInputPropertyTests
         public int PartialWrites;
 
         public Dictionary<int, int> ByStatus { get; } = [];
+
+        public Dictionary<string, int> Messages { get; } = [];
     }
 }

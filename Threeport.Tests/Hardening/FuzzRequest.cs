@@ -17,6 +17,9 @@ public sealed record FuzzRequest(string Method, string Route, string Path, strin
                 ? "{\"Name\":\"big\",\"Color\":\"" + new string('x', 4 * 1024 * 1024) + "\"}"
                 : Body;
             message.Content = new ByteArrayContent(Encoding.UTF8.GetBytes(text));
+
+            // As curl does for large bodies: the server can refuse before the body is sent.
+            message.Headers.ExpectContinue = text.Length > 1024 * 1024;
             if (ContentType is not null)
             {
                 message.Content.Headers.TryAddWithoutValidation("Content-Type", ContentType);

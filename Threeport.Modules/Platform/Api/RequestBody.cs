@@ -59,8 +59,79 @@ internal static class RequestBody
         {
             return (null, "request body has the same field twice");
         }
+        catch (InvalidOperationException)
+        {
+            return (null, "request body has a field name that is not valid Unicode (an unpaired surrogate escape such as \\ud800): send UTF-8 text");
+        }
+
+        if (FindInvalidText(body, "") is { } where)
+        {
+            // JSON may escape half of a surrogate pair ("\ud800"); such text cannot be stored or answered as UTF-8.
+            return (null, $"request body has text that is not valid Unicode at {(where.Length > 80 ? where[..77] + "..." : where)} (an unpaired surrogate escape such as \\ud800): send UTF-8 text");
+        }
 
         return body.Count == 0 ? (null, "JSON payload is empty: send at least one field") : (body, null);
+    }
+
+    private static readonly System.Text.UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    private static string? FindInvalidText(JsonNode? node, string path)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var (key, value) in obj)
+                {
+                    var at = path.Length == 0 ? key : $"{path}.{key}";
+                    if (!IsValid(key))
+                    {
+                        return path.Length == 0 ? "a field name" : $"a field name in {path}";
+                    }
+
+                    if (FindInvalidText(value, at) is { } found)
+                    {
+                        return found;
+                    }
+                }
+
+                return null;
+            case JsonArray array:
+                for (var i = 0; i < array.Count; i++)
+                {
+                    if (FindInvalidText(array[i], $"{path}[{i}]") is { } found)
+                    {
+                        return found;
+                    }
+                }
+
+                return null;
+            case JsonValue value when value.GetValueKind() == JsonValueKind.String:
+                try
+                {
+                    return IsValid(value.GetValue<string>()) ? null : path;
+                }
+                catch (InvalidOperationException)
+                {
+                    // System.Text.Json refuses to unescape an unpaired surrogate.
+                    return path;
+                }
+
+            default:
+                return null;
+        }
+    }
+
+    private static bool IsValid(string text)
+    {
+        try
+        {
+            StrictUtf8.GetByteCount(text);
+            return true;
+        }
+        catch (System.Text.EncoderFallbackException)
+        {
+            return false;
+        }
     }
 
     private static string Describe(JsonNode? node) => node switch
