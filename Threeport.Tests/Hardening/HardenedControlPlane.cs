@@ -67,6 +67,8 @@ public sealed class HardenedControlPlane : IAsyncDisposable
             Settings = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>())
             {
                 ["Logging:LogLevel:Default"] = "Debug",
+                ["Logging:LogLevel:Microsoft.AspNetCore"] = "Debug",
+                ["Logging:LogLevel:Microsoft.EntityFrameworkCore"] = "Debug",
                 ["DevCluster:ReadinessDelay"] = "00:00:00.200",
             },
         };
