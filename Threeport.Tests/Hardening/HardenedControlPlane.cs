@@ -57,7 +57,8 @@ public sealed class HardenedControlPlane : IAsyncDisposable
         bool withWidgets = true,
         bool devCluster = false,
         IDictionary<string, string?>? settings = null,
-        IReadOnlyList<IInterceptor>? interceptors = null)
+        IReadOnlyList<IInterceptor>? interceptors = null,
+        Action<WebApplication>? map = null)
     {
         var options = new UpOptions
         {
@@ -108,6 +109,7 @@ public sealed class HardenedControlPlane : IAsyncDisposable
             app.MapObjectApi<Widget>();
         }
 
+        map?.Invoke(app);
         return app;
     }
 
@@ -116,12 +118,13 @@ public sealed class HardenedControlPlane : IAsyncDisposable
         bool withWidgets = true,
         bool devCluster = false,
         IDictionary<string, string?>? settings = null,
-        IReadOnlyList<IInterceptor>? interceptors = null)
+        IReadOnlyList<IInterceptor>? interceptors = null,
+        Action<WebApplication>? map = null)
     {
         var ownsDirectory = dataDirectory is null;
         dataDirectory ??= TestControlPlane.NewDataDirectory();
         var logs = new CapturedLogs();
-        var app = Build(dataDirectory, logs, withWidgets, devCluster, settings, interceptors);
+        var app = Build(dataDirectory, logs, withWidgets, devCluster, settings, interceptors, map);
         try
         {
             await app.StartAsync();
