@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Threeport.Modules.Platform.Objects;
 using Threeport.Modules.Platform.Persistence;
@@ -17,12 +16,6 @@ internal sealed class ApiErrorMiddleware(RequestDelegate next, ObjectTypeRegistr
 {
     public async Task InvokeAsync(HttpContext context)
     {
-        // Kestrel's own body limit, as tight as the API's, so no route buffers more than a request may hold.
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
-        {
-            limit.MaxRequestBodySize = RequestBody.MaxBytes;
-        }
-
         try
         {
             await next(context);
@@ -34,8 +27,9 @@ internal sealed class ApiErrorMiddleware(RequestDelegate next, ObjectTypeRegistr
         }
         catch (BadHttpRequestException ex)
         {
+            // Kestrel's own limits met while a route reads the request (body over MaxRequestBodySize, a body cut short).
             await AnswerAsync(context, ex.StatusCode, ex.StatusCode == StatusCodes.Status413PayloadTooLarge
-                ? $"request body is over the limit of {RequestBody.MaxBytes} bytes"
+                ? "request body is over the server's limit"
                 : $"the request cannot be read: {ex.Message}");
             return;
         }

@@ -19,11 +19,18 @@ internal static class RequestBody
         JsonNode? node;
         try
         {
+            // Read no further than the limit: a body without Content-Length (chunked) is stopped here, not buffered.
             using var limited = new MemoryStream();
-            await request.Body.CopyToAsync(limited, ct);
-            if (limited.Length > MaxBytes)
+            var buffer = new byte[64 * 1024];
+            int read;
+            while ((read = await request.Body.ReadAsync(buffer, ct)) > 0)
             {
-                return (null, $"request body is over the limit of {MaxBytes} bytes");
+                if (limited.Length + read > MaxBytes)
+                {
+                    return (null, $"request body is over the limit of {MaxBytes} bytes");
+                }
+
+                limited.Write(buffer, 0, read);
             }
 
             if (limited.Length == 0)
@@ -40,7 +47,7 @@ internal static class RequestBody
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            // Kestrel stopped a body sent without Content-Length at the limit (ApiErrorMiddleware sets it).
+            // Kestrel's own limit (30 MB unless configured otherwise), should it ever be lower than ours.
             return (null, $"request body is over the limit of {MaxBytes} bytes");
         }
 
