@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Threeport.Modules.Platform.Objects;
 using Threeport.Modules.Platform.Outbox;
 using Threeport.Modules.Platform.Persistence;
@@ -270,7 +271,18 @@ public static class ObjectEndpoints<TObject>
         foreach (var validatorType in type.ValidatorTypes)
         {
             var validator = (IObjectValidator<TObject>)services.GetRequiredService(validatorType);
-            problems.AddRange(await validator.ValidateAsync(candidate, existing, db, ct));
+            try
+            {
+                problems.AddRange(await validator.ValidateAsync(candidate, existing, db, ct));
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException && StorageFaults.Describe(ex, services.GetRequiredService<DataDirectory>()) is null)
+            {
+                // A validator that throws met input it did not expect: the request is still refused as bad input (400,
+                // nothing written), and the validator's bug is logged under an id so it can be fixed.
+                var id = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
+                services.GetRequiredService<ILoggerFactory>().CreateLogger(validatorType).LogWarning(ex, "Failed to validate {Type} with {Validator}, refused as bad input {ErrorId}", type.Name, validatorType.Name, id);
+                problems.Add($"{type.Name} could not be validated ({id}): check the fields for values of an unexpected shape");
+            }
         }
 
         return problems;

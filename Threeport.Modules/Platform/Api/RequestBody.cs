@@ -71,7 +71,17 @@ internal static class RequestBody
             return (null, "request body has a field name that is not valid Unicode (an unpaired surrogate escape such as \\ud800): send UTF-8 text");
         }
 
-        if (FindInvalidText(body, "") is { } where)
+        string? where;
+        try
+        {
+            where = FindInvalidText(body, "");
+        }
+        catch (ArgumentException)
+        {
+            return (null, "request body has the same field twice inside a nested object");
+        }
+
+        if (where is not null)
         {
             // JSON may escape half of a surrogate pair ("\ud800"); such text cannot be stored or answered as UTF-8.
             return (null, $"request body has text that is not valid Unicode at {(where.Length > 80 ? where[..77] + "..." : where)} (an unpaired surrogate escape such as \\ud800): send UTF-8 text");
@@ -87,6 +97,8 @@ internal static class RequestBody
         switch (node)
         {
             case JsonObject obj:
+                // Builds the object's index, which throws ArgumentException on a duplicate key.
+                _ = obj.ContainsKey(string.Empty);
                 foreach (var (key, value) in obj)
                 {
                     var at = path.Length == 0 ? key : $"{path}.{key}";
