@@ -1,10 +1,12 @@
 using System.Reflection;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -16,6 +18,7 @@ using Threeport.Modules.Platform.Objects;
 using Threeport.Modules.Platform.Outbox;
 using Threeport.Modules.Platform.Persistence;
 using Threeport.Modules.Platform.Reconciliation;
+using Threeport.Modules.Platform.Secrets;
 
 namespace Threeport.Modules.Platform;
 
@@ -29,11 +32,16 @@ public static class PlatformModule
     {
         services.Configure<PlatformSettings>(configuration.GetSection(PlatformSettings.Section));
         services.TryAddSingleton(TimeProvider.System);
+        services.Configure<DatabaseSettings>(configuration.GetSection(DatabaseSettings.Section));
         services.AddSingleton<DataDirectory>();
+        services.AddSingleton<EncryptionKey>();
+        services.AddSingleton<FieldProtector>();
+        services.AddTransient<IStartupFilter, ApiErrorStartupFilter>();
         services.AddPooledDbContextFactory<ThreeportDb>((sp, options) =>
         {
             options.UseSqlite(sp.GetRequiredService<DataDirectory>().ConnectionString);
             options.AddInterceptors(new SqlitePragmas());
+            options.ReplaceService<IModelCacheKeyFactory, ThreeportModelCacheKeyFactory>();
             // The model is checked against the migrations by a test; at run time a test-only type is allowed.
             options.ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
             configureDatabase?.Invoke(options);

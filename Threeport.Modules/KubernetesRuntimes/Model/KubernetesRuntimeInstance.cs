@@ -26,6 +26,7 @@ public sealed class KubernetesRuntimeInstance : ReconciledObject
     public string? KubeconfigContext { get; set; }
 
     // A whole kubeconfig document; sensitive: it may hold credentials.
+    [Sensitive]
     public string? Kubeconfig { get; set; }
 
     // The API server address, as found in the kubeconfig.

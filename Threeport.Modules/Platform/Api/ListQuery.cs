@@ -18,6 +18,11 @@ internal sealed record ListQuery(int Page, int Size, IReadOnlyList<(ObjectField 
         var filters = new List<(ObjectField, object?)>();
         foreach (var (key, values) in query)
         {
+            if (values.Count > 1)
+            {
+                return (null, $"query parameter {key} is given {values.Count} times: give it once (filters are exact matches)");
+            }
+
             var text = values.ToString();
             switch (key.ToLowerInvariant())
             {
@@ -51,7 +56,10 @@ internal sealed record ListQuery(int Page, int Size, IReadOnlyList<(ObjectField 
         foreach (var (field, value) in Filters)
         {
             var parameter = Expression.Parameter(typeof(T), "o");
-            var equals = Expression.Equal(Expression.Property(parameter, field.Property), Expression.Constant(value, field.Type));
+            // A captured value, not a constant: EF sends it as a SQL parameter instead of inlining a literal (a NUL
+            // character inlined into SQLite's SQL text cut the statement short and answered 500).
+            var captured = Expression.Convert(Expression.Property(Expression.Constant(new FilterValue(value)), nameof(FilterValue.Value)), field.Type);
+            var equals = Expression.Equal(Expression.Property(parameter, field.Property), captured);
             source = source.Where(Expression.Lambda<Func<T, bool>>(equals, parameter));
         }
 
@@ -95,3 +103,5 @@ internal sealed record ListQuery(int Page, int Size, IReadOnlyList<(ObjectField 
         return false;
     }
 }
+
+internal sealed record FilterValue(object? Value);

@@ -33,6 +33,12 @@ internal static partial class ObjectBinder
                     continue;
             }
 
+            if (field.Sensitive && value is JsonValue redacted && redacted.TryGetValue<string>(out var text) && text == SensitiveAttribute.Redacted)
+            {
+                problems.Add($"{field.Name} holds the placeholder {SensitiveAttribute.Redacted} from a list: send the real value, or leave the field out to keep the stored one");
+                continue;
+            }
+
             if (Convert(field, value, out var converted, out var problem))
             {
                 field.Property.SetValue(target, converted);

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Threeport.Modules.Platform.Objects;
 using Threeport.Modules.Platform.Outbox;
 using Threeport.Modules.Platform.Persistence;
@@ -52,6 +53,7 @@ public static class ObjectEndpoints<TObject>
         }
 
         var items = await page.ToListAsync(ct);
+        Redact(type, items);
         return ApiResults.Ok(type.Name, items, query.Page, query.Size, total);
     }
 
@@ -269,10 +271,33 @@ public static class ObjectEndpoints<TObject>
         foreach (var validatorType in type.ValidatorTypes)
         {
             var validator = (IObjectValidator<TObject>)services.GetRequiredService(validatorType);
-            problems.AddRange(await validator.ValidateAsync(candidate, existing, db, ct));
+            try
+            {
+                problems.AddRange(await validator.ValidateAsync(candidate, existing, db, ct));
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException && StorageFaults.Describe(ex, services.GetRequiredService<DataDirectory>()) is null)
+            {
+                // A validator that throws met input it did not expect: the request is still refused as bad input (400,
+                // nothing written), and the validator's bug is logged under an id so it can be fixed.
+                var id = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
+                services.GetRequiredService<ILoggerFactory>().CreateLogger(validatorType).LogWarning(ex, "Failed to validate {Type} with {Validator}, refused as bad input {ErrorId}", type.Name, validatorType.Name, id);
+                problems.Add($"{type.Name} could not be validated ({id}): check the fields for values of an unexpected shape");
+            }
         }
 
         return problems;
+    }
+
+    // Lists never carry sensitive values (GET by ID does, for the one object asked for): see docs/reliability.md.
+    private static void Redact(ObjectType type, List<TObject> items)
+    {
+        foreach (var field in type.Schema.Sensitive)
+        {
+            foreach (var item in items.Where(i => field.Property.GetValue(i) is not null))
+            {
+                field.Property.SetValue(item, SensitiveAttribute.Redacted);
+            }
+        }
     }
 
     private static bool TryParseId(string text, out long id) => long.TryParse(text, out id) && id > 0;

@@ -19,11 +19,18 @@ internal static class RequestBody
         JsonNode? node;
         try
         {
+            // Read no further than the limit: a body without Content-Length (chunked) is stopped here, not buffered.
             using var limited = new MemoryStream();
-            await request.Body.CopyToAsync(limited, ct);
-            if (limited.Length > MaxBytes)
+            var buffer = new byte[64 * 1024];
+            int read;
+            while ((read = await request.Body.ReadAsync(buffer, ct)) > 0)
             {
-                return (null, $"request body is over the limit of {MaxBytes} bytes");
+                if (limited.Length + read > MaxBytes)
+                {
+                    return (null, $"request body is over the limit of {MaxBytes} bytes");
+                }
+
+                limited.Write(buffer, 0, read);
             }
 
             if (limited.Length == 0)
@@ -37,6 +44,11 @@ internal static class RequestBody
         catch (JsonException ex)
         {
             return (null, $"request body is not valid JSON: {ex.Message}");
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            // Kestrel's own limit (30 MB unless configured otherwise), should it ever be lower than ours.
+            return (null, $"request body is over the limit of {MaxBytes} bytes");
         }
 
         if (node is not JsonObject body)
@@ -54,8 +66,91 @@ internal static class RequestBody
         {
             return (null, "request body has the same field twice");
         }
+        catch (InvalidOperationException)
+        {
+            return (null, "request body has a field name that is not valid Unicode (an unpaired surrogate escape such as \\ud800): send UTF-8 text");
+        }
+
+        string? where;
+        try
+        {
+            where = FindInvalidText(body, "");
+        }
+        catch (ArgumentException)
+        {
+            return (null, "request body has the same field twice inside a nested object");
+        }
+
+        if (where is not null)
+        {
+            // JSON may escape half of a surrogate pair ("\ud800"); such text cannot be stored or answered as UTF-8.
+            return (null, $"request body has text that is not valid Unicode at {(where.Length > 80 ? where[..77] + "..." : where)} (an unpaired surrogate escape such as \\ud800): send UTF-8 text");
+        }
 
         return body.Count == 0 ? (null, "JSON payload is empty: send at least one field") : (body, null);
+    }
+
+    private static readonly System.Text.UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    private static string? FindInvalidText(JsonNode? node, string path)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                // Builds the object's index, which throws ArgumentException on a duplicate key.
+                _ = obj.ContainsKey(string.Empty);
+                foreach (var (key, value) in obj)
+                {
+                    var at = path.Length == 0 ? key : $"{path}.{key}";
+                    if (!IsValid(key))
+                    {
+                        return path.Length == 0 ? "a field name" : $"a field name in {path}";
+                    }
+
+                    if (FindInvalidText(value, at) is { } found)
+                    {
+                        return found;
+                    }
+                }
+
+                return null;
+            case JsonArray array:
+                for (var i = 0; i < array.Count; i++)
+                {
+                    if (FindInvalidText(array[i], $"{path}[{i}]") is { } found)
+                    {
+                        return found;
+                    }
+                }
+
+                return null;
+            case JsonValue value when value.GetValueKind() == JsonValueKind.String:
+                try
+                {
+                    return IsValid(value.GetValue<string>()) ? null : path;
+                }
+                catch (InvalidOperationException)
+                {
+                    // System.Text.Json refuses to unescape an unpaired surrogate.
+                    return path;
+                }
+
+            default:
+                return null;
+        }
+    }
+
+    private static bool IsValid(string text)
+    {
+        try
+        {
+            StrictUtf8.GetByteCount(text);
+            return true;
+        }
+        catch (System.Text.EncoderFallbackException)
+        {
+            return false;
+        }
     }
 
     private static string Describe(JsonNode? node) => node switch

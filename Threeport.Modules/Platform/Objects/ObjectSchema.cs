@@ -18,6 +18,9 @@ public enum FieldAccess
 
 public sealed record ObjectField(string Name, PropertyInfo Property, FieldAccess Access, bool Required, bool Filterable)
 {
+    // May hold credentials: encrypted at rest, redacted in lists, not filterable.
+    public bool Sensitive => Property.GetCustomAttribute<SensitiveAttribute>() is not null;
+
     public Type Type => Property.PropertyType;
 
     public string TypeDescription => Describe(Nullable.GetUnderlyingType(Type) ?? Type);
@@ -50,7 +53,7 @@ public sealed class ObjectSchema
                     : p.GetCustomAttribute<ControlPlaneOwnedAttribute>() is not null ? FieldAccess.ControlPlaneOwned
                     : FieldAccess.Writable,
                 p.GetCustomAttribute<RequiredAttribute>() is not null,
-                IsFilterable(p.PropertyType)));
+                IsFilterable(p.PropertyType) && p.GetCustomAttribute<SensitiveAttribute>() is null));
         Fields = fields.ToDictionary(f => f.Name, StringComparer.OrdinalIgnoreCase);
     }
 
@@ -59,6 +62,8 @@ public sealed class ObjectSchema
     public IEnumerable<ObjectField> Writable => Fields.Values.Where(f => f.Access == FieldAccess.Writable);
 
     public IEnumerable<ObjectField> Required => Fields.Values.Where(f => f.Required);
+
+    public IReadOnlyList<ObjectField> Sensitive => field ??= Fields.Values.Where(f => f.Sensitive).ToList();
 
     private static bool IsFilterable(Type type)
     {

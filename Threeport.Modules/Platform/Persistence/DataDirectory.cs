@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace Threeport.Modules.Platform.Persistence;
 
 // The folder that holds the control plane's state: threeport.db and the dev cluster's files.
-public sealed class DataDirectory(IOptions<PlatformSettings> settings)
+public sealed class DataDirectory(IOptions<PlatformSettings> settings, IOptions<DatabaseSettings> database)
 {
     public string Path { get; } = System.IO.Path.GetFullPath(settings.Value.DataDirectory
         ?? System.IO.Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".threeport", "local"));
@@ -11,8 +11,9 @@ public sealed class DataDirectory(IOptions<PlatformSettings> settings)
     public string DatabasePath => System.IO.Path.Combine(Path, "threeport.db");
 
     // Busy waits are handled by Microsoft.Data.Sqlite itself: it retries SQLITE_BUSY until the command
-    // timeout ("Default Timeout", seconds) runs out.
-    public string ConnectionString => $"Data Source={DatabasePath};Default Timeout=30;Pooling=True";
+    // timeout ("Default Timeout", whole seconds) runs out; then the request answers 503 (StorageFaults).
+    public string ConnectionString =>
+        $"Data Source={DatabasePath};Default Timeout={Math.Max(1, (int)Math.Ceiling(database.Value.BusyTimeout.TotalSeconds))};Pooling=True";
 
     public void EnsureUsable()
     {

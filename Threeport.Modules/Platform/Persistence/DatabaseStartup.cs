@@ -3,16 +3,20 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Threeport.Modules.Platform.Leases;
+using Threeport.Modules.Platform.Secrets;
 
 namespace Threeport.Modules.Platform.Persistence;
 
 // Runs before every other hosted service: the database is migrated (EF Core migrations, never
-// EnsureCreated), switched to WAL, and leases of a previous process are released. A data directory that
-// cannot be used stops start-up with one sentence that says what to do.
+// EnsureCreated), switched to WAL, the encryption key is checked against the stored sensitive fields, and leases
+// of a previous process are released. A data directory, database or key that cannot be used stops start-up with
+// one sentence that says what to do.
 public sealed class DatabaseStartup(
     IDbContextFactory<ThreeportDb> dbFactory,
     DataDirectory dataDirectory,
     LeaseStore leases,
+    EncryptionKey encryptionKey,
+    FieldProtector protector,
     ILogger<DatabaseStartup> log) : IHostedService
 {
     private readonly TaskCompletionSource ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -24,10 +28,12 @@ public sealed class DatabaseStartup(
         try
         {
             dataDirectory.EnsureUsable();
+            encryptionKey.EnsureLoaded();
             await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
             {
                 await db.Database.MigrateAsync(cancellationToken);
                 await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+                await SensitiveFields.VerifyAsync(db, protector, cancellationToken);
             }
 
             await leases.ReleaseLeasesOfPreviousProcessesAsync(cancellationToken);

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Threeport.Modules.Platform.Events;
 using Threeport.Modules.Platform.Leases;
 using Threeport.Modules.Platform.Outbox;
+using Threeport.Modules.Platform.Secrets;
 
 namespace Threeport.Modules.Platform.Persistence;
 
@@ -29,5 +30,6 @@ public sealed class ThreeportDb(DbContextOptions<ThreeportDb> options) : DbConte
             events.HasIndex(e => new { e.ObjectType, e.ObjectID });
         });
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(ThreeportDb).Assembly);
+        SensitiveFields.Apply(modelBuilder, SensitiveFields.ProtectorOf(this));
     }
 }
