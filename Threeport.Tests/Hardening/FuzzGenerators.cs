@@ -33,11 +33,14 @@ public static class FuzzGenerators
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \"\\u0000\"\n", "\uFEFFapiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns\n",
         "apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'http://127.0.0.1:1'}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n",
         "apiVersion: v1\nkind: Config\ncurrent-context: missing\n",
+        SelfReferentialYaml, AliasBomb,
     ];
 
-    // A YAML alias that contains itself. Not in the generators yet: ManifestDocuments.ToJson recurses without
-    // bound on it and the stack overflow ends the process (see YamlAliasCycleTests).
+    // A YAML alias that contains itself: once a stack overflow that ended the process (see YamlAliasCycleTests).
     public const string SelfReferentialYaml = "a: &a [*a]";
+
+    // Aliases of aliases: ten levels of nine make 9^10 nodes once expanded.
+    public static string AliasBomb => "l0: &l0 [x,x,x,x,x,x,x,x,x]\n" + string.Concat(Enumerable.Range(1, 9).Select(i => $"l{i}: &l{i} [{string.Join(",", Enumerable.Repeat($"*l{i - 1}", 9))}]\n"));
 
     private static readonly string[] OddStrings =
     [

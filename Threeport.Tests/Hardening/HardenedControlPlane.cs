@@ -65,6 +65,7 @@ public sealed class HardenedControlPlane : IAsyncDisposable
             DataDirectory = dataDirectory,
             ApiPort = 0,
             DevClusterEnabled = devCluster,
+            AuthEnabled = false,
             Settings = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>())
             {
                 ["Logging:LogLevel:Default"] = "Debug",

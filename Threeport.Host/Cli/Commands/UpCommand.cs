@@ -90,7 +90,7 @@ public sealed class UpCommand : Command
             return await StartDetachedAsync(parseResult, options, store, ct);
         }
 
-        await RecordAsync(store, options, ct);
+        options = await RecordAsync(store, options, ct);
         var logFile = parseResult.GetValue(LogFile);
         if (logFile is null)
         {
@@ -170,7 +170,7 @@ public sealed class UpCommand : Command
         }
     }
 
-    private async Task RecordAsync(ThreeportConfigStore store, UpOptions options, CancellationToken ct)
+    private async Task<UpOptions> RecordAsync(ThreeportConfigStore store, UpOptions options, CancellationToken ct)
     {
         var config = await store.LoadAsync(ct);
         var entry = config.Find(options.Name);
@@ -199,8 +199,17 @@ public sealed class UpCommand : Command
         }
         entry.Genesis = true;
         entry.DataDirectory = options.DataDirectory;
+        // Threeport keeps the key for sensitive fields in the CLI config and hands it to the control plane. A data
+        // directory that already made its own key keeps it, so what it encrypted stays readable.
+        var keyFile = Path.Combine(options.DataDirectory!, Threeport.Modules.Platform.Secrets.EncryptionKeySettings.FileName);
+        entry.EncryptionKey ??= File.Exists(keyFile)
+            ? (await File.ReadAllTextAsync(keyFile, ct)).Trim()
+            : Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
         config.CurrentControlPlane = options.Name;
         await store.SaveAsync(config, ct);
+        var settings = new Dictionary<string, string?>(options.Settings, StringComparer.OrdinalIgnoreCase);
+        settings.TryAdd(Threeport.Modules.Platform.Secrets.EncryptionKeySettings.Key, entry.EncryptionKey);
+        return options with { Settings = settings };
     }
 
     private async Task<int> StartDetachedAsync(ParseResult parseResult, UpOptions options, ThreeportConfigStore store, CancellationToken ct)

@@ -38,7 +38,7 @@ public static partial class ManifestDocuments
             JsonNode? json;
             try
             {
-                json = ToJson(root, depth: 0);
+                json = ToJson(root, depth: 0, new NodeBudget());
             }
             catch (ArgumentException ex)
             {
@@ -114,23 +114,31 @@ public static partial class ManifestDocuments
     // instead of a stack overflow, and no real manifest nests this deep.
     private const int MaxDepth = 64;
 
-    private static JsonNode? ToJson(YamlNode node, int depth)
+    // Aliases of aliases can expand exponentially (a "billion laughs"); a document is bounded in nodes as well.
+    private const int MaxNodes = 200_000;
+
+    private static JsonNode? ToJson(YamlNode node, int depth, NodeBudget budget)
     {
         if (depth > MaxDepth)
         {
             throw new ArgumentException($"line {node.Start.Line}: nesting deeper than {MaxDepth} levels (an alias that contains itself?)");
         }
 
+        if (++budget.Used > MaxNodes)
+        {
+            throw new ArgumentException($"more than {MaxNodes} values once its aliases are expanded");
+        }
+
         return node switch
         {
-            YamlMappingNode mapping => ToObject(mapping, depth),
-            YamlSequenceNode sequence => new JsonArray(sequence.Children.Select(child => ToJson(child, depth + 1)).ToArray()),
+            YamlMappingNode mapping => ToObject(mapping, depth, budget),
+            YamlSequenceNode sequence => new JsonArray(sequence.Children.Select(child => ToJson(child, depth + 1, budget)).ToArray()),
             YamlScalarNode scalar => Scalar(scalar),
             _ => null,
         };
     }
 
-    private static JsonObject ToObject(YamlMappingNode mapping, int depth)
+    private static JsonObject ToObject(YamlMappingNode mapping, int depth, NodeBudget budget)
     {
         var obj = new JsonObject();
         foreach (var (key, value) in mapping.Children)
@@ -141,7 +149,7 @@ public static partial class ManifestDocuments
                 throw new ArgumentException($"line {key.Start.Line}: the key '{name}' appears twice");
             }
 
-            obj[name] = ToJson(value, depth + 1);
+            obj[name] = ToJson(value, depth + 1, budget);
         }
 
         return obj;
@@ -165,6 +173,11 @@ public static partial class ManifestDocuments
             _ when Float().IsMatch(text) && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var real) => JsonValue.Create(real),
             _ => JsonValue.Create(text),
         };
+    }
+
+    private sealed class NodeBudget
+    {
+        public int Used { get; set; }
     }
 
     private static Exception Inner(Exception ex) => ex.InnerException is YamlException inner ? inner : ex;
