@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.EntityFrameworkCore;
+using Threeport.Modules.Bench;
 using Threeport.Modules.DevCluster;
 using Threeport.Modules.KubernetesRuntimes;
 using Threeport.Modules.Platform;
@@ -40,12 +41,14 @@ public static class ControlPlaneApp
 
         builder.Services.AddKubernetesRuntimes();
         builder.Services.AddWorkloads();
+        builder.Services.AddBench(builder.Configuration);
         customize?.Invoke(builder);
 
         var app = builder.Build();
         app.MapPlatform();
         app.MapKubernetesRuntimes();
         app.MapWorkloads();
+        app.MapBench();
         return app;
     }
 

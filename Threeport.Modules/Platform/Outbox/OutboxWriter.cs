@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Threeport.Modules.Platform.Objects;
 using Threeport.Modules.Platform.Persistence;
+using Threeport.Modules.Platform.Reconciliation;
 
 namespace Threeport.Modules.Platform.Outbox;
 
@@ -8,7 +9,7 @@ namespace Threeport.Modules.Platform.Outbox;
 // one transaction (nothing is lost between the two, unlike a publish after commit), then the dispatcher
 // is signalled. The row is upserted: a pending notification absorbs later ones, keeping the earliest
 // due time, and a user change resets the object's backoff.
-public sealed class OutboxWriter(NotificationDispatcher dispatcher, TimeProvider time)
+public sealed class OutboxWriter(NotificationDispatcher dispatcher, ReconcileObserver observer, TimeProvider time)
 {
     public async Task SaveAsync(ThreeportDb db, IReadOnlyList<(ObjectType Type, ReconciledObject Object, Operation Operation)> notify, CancellationToken ct)
     {
@@ -26,7 +27,9 @@ public sealed class OutboxWriter(NotificationDispatcher dispatcher, TimeProvider
 
         foreach (var (type, obj, _) in notify)
         {
-            dispatcher.Committed(new ObjectKey(type.Name, obj.ID), now);
+            var key = new ObjectKey(type.Name, obj.ID);
+            observer.ObserveCommitted(key);
+            dispatcher.Committed(key, now);
         }
     }
 

@@ -202,7 +202,15 @@ public sealed class ReconcilerHost<TObject>(
                 obj.Reconciled = true;
                 obj.CreationFailed = false;
                 log.LogDebug("Reconciled {Object}", key);
-                return await CommitGuardedAsync(db, key, row.Sequence, deleteRow: true, dueAt: null, stoppingToken);
+                var generation = obj.Generation;
+                var reconciledDue = await CommitGuardedAsync(db, key, row.Sequence, deleteRow: true, dueAt: null, stoppingToken);
+                if (db.Entry(obj).State == EntityState.Unchanged)
+                {
+                    // Stored: not discarded as a stale write.
+                    observer.ObserveReconciled(key, generation);
+                }
+
+                return reconciledDue;
             case ReconcileOutcome.Interrupt:
                 obj.InterruptReconciliation = true;
                 await events.RecordAsync(db, key, type.Controller, EventRecorder.Warning, "ReconciliationInterrupted", result.Reason, stoppingToken);
