@@ -132,8 +132,8 @@ internal sealed class BenchChild : IAsyncDisposable
         Client.Dispose();
         if (!process.HasExited)
         {
-            // SIGTERM: the control plane shuts down cleanly (leases released, database closed).
-            using (var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false }))
+            // SIGINT (Ctrl-C): the control plane shuts down cleanly (leases released, database closed).
+            using (var kill = Process.Start(new ProcessStartInfo("kill", ["-INT", process.Id.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false }))
             {
                 if (kill is not null)
                 {

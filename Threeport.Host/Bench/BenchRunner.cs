@@ -16,6 +16,7 @@ public sealed class BenchRunner(BenchOptions options, TextWriter progress)
 {
     private const string BenchRoute = "v0/bench-objects";
     private readonly BenchReport report = new();
+    private readonly Stopwatch clock = Stopwatch.StartNew();
 
     public const string ThreeResources = """
         apiVersion: v1
@@ -96,7 +97,7 @@ public sealed class BenchRunner(BenchOptions options, TextWriter progress)
         return child;
     }
 
-    private Task Say(string line) => progress.WriteLineAsync(line);
+    private Task Say(string line) => progress.WriteLineAsync($"[{clock.Elapsed.TotalSeconds,5:0.0}s] {line}");
 
     // Row 1: API commit -> reconciler invoked, one POST at a time, against a Channel write -> read in the same process.
     private async Task NotificationLatencyAsync(BenchChild child, CancellationToken ct)

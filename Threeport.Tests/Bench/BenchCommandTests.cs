@@ -29,6 +29,7 @@ public sealed class BenchCommandTests
         var exit = await root.Parse("bench --quick").InvokeAsync(new InvocationConfiguration { Output = output, Error = progress }, ct);
 
         var table = output.ToString();
+        await TestContext.Out.WriteLineAsync(progress.ToString() + table);
         exit.Should().Be(0, $"the run should succeed; progress:\n{progress}\noutput:\n{table}");
         foreach (var row in Rows)
         {

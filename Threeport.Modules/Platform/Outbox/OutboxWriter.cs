@@ -14,6 +14,8 @@ public sealed class OutboxWriter(NotificationDispatcher dispatcher, ReconcileObs
     public async Task SaveAsync(ThreeportDb db, IReadOnlyList<(ObjectType Type, ReconciledObject Object, Operation Operation)> notify, CancellationToken ct)
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        // Not behind the platform's write gate: a PATCH that read a row and then queued behind the other writers
+        // of that row would always find its version stale, and give up after its retries (409).
         await using (var transaction = await db.Database.BeginTransactionAsync(ct))
         {
             await db.SaveChangesAsync(ct);
@@ -41,6 +43,7 @@ public sealed class OutboxWriter(NotificationDispatcher dispatcher, ReconcileObs
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         await UpsertAsync(db, key, operation, now, ct);
+
         dispatcher.Committed(key, now);
     }
 
