@@ -222,7 +222,7 @@ public sealed class BenchRunner(BenchOptions options, TextWriter progress)
         using var http = BenchChild.NewClient(child.Api, c);
         var ids = new List<long>();
         var prefix = Unique("api");
-        for (var i = 0; i < 100; i++)
+        for (var i = 0; i < Math.Min(100, options.Notifications); i++)
         {
             ids.Add(await CreateAsync(http, BenchRoute, new { Name = $"{prefix}-{i}" }, ct));
         }
