@@ -54,7 +54,7 @@ internal static class BenchEndpoints
         });
     }
 
-    private static long Micros(long ticks) => (long)(ticks * 1_000_000.0 / Stopwatch.Frequency);
+    private static double Micros(long ticks) => ticks * 1_000_000.0 / Stopwatch.Frequency;
 
     private static IResult ObjectStats(long id, BenchRecorder recorder)
     {
@@ -62,9 +62,9 @@ internal static class BenchEndpoints
         return Results.Json(new
         {
             Invocations = recorder.InvocationsOf(id),
-            LastCommitMicros = recorder.LastCommitOf(id) is { } commit ? Micros(commit) : (long?)null,
+            LastCommitMicros = recorder.LastCommitOf(id) is { } commit ? Micros(commit) : (double?)null,
             ReconciledGeneration = reconciled?.Generation,
-            ReconciledMicros = reconciled is { } r ? Micros(r.At) : (long?)null,
+            ReconciledMicros = reconciled is { } r ? Micros(r.At) : (double?)null,
         });
     }
 

@@ -52,11 +52,11 @@ public sealed class BenchRecorder
         }
     }
 
-    public long[] LatencyMicroseconds()
+    public double[] LatencyMicroseconds()
     {
         lock (gate)
         {
-            return latencies.Select(t => (long)Stopwatch.GetElapsedTime(0, t).TotalMicroseconds).ToArray();
+            return latencies.Select(t => Stopwatch.GetElapsedTime(0, t).TotalMicroseconds).ToArray();
         }
     }
 
