@@ -54,6 +54,7 @@ public sealed class BenchReport
             >= 1000 => value.ToString("#,0", CultureInfo.InvariantCulture),
             >= 100 => value.ToString("0", CultureInfo.InvariantCulture),
             >= 10 => value.ToString("0.0", CultureInfo.InvariantCulture),
-            _ => value.ToString("0.000", CultureInfo.InvariantCulture),
+            >= 0.1 or 0 => value.ToString("0.000", CultureInfo.InvariantCulture),
+            _ => value.ToString("0.00000", CultureInfo.InvariantCulture),
         } + " " + unit;
 }
