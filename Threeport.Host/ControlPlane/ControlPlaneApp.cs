@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.EntityFrameworkCore;
+using Threeport.Modules.Bench;
 using Threeport.Modules.DevCluster;
 using Threeport.Modules.KubernetesRuntimes;
 using Threeport.Modules.Platform;
@@ -52,6 +53,7 @@ public static class ControlPlaneApp
 
         builder.Services.AddKubernetesRuntimes();
         builder.Services.AddWorkloads();
+        builder.Services.AddBench(builder.Configuration);
         customize?.Invoke(builder);
 
         var app = builder.Build();
@@ -63,6 +65,7 @@ public static class ControlPlaneApp
         app.MapPlatform();
         app.MapKubernetesRuntimes();
         app.MapWorkloads();
+        app.MapBench();
         return app;
     }
 

@@ -15,11 +15,16 @@ public sealed class LeaseStore(IDbContextFactory<ThreeportDb> dbFactory, TimePro
 
     public TimeSpan Duration => settings.Value.LeaseDuration;
 
+    // Every platform write transaction of this process queues here (see SqliteWriteGate). It lives on the lease
+    // store because every reconcile and every outbox write already depends on it.
+    public SqliteWriteGate Writes { get; } = new();
+
     public async Task<bool> TryClaimAsync(ObjectKey key, CancellationToken ct)
     {
         var now = Now();
         var expires = now + (long)Duration.TotalMilliseconds;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
+        using var write = await Writes.EnterAsync(ct);
         var claimed = await db.Database.ExecuteSqlInterpolatedAsync(
             $"""
              INSERT INTO Leases (ObjectType, ObjectId, Owner, ExpiresAt) VALUES ({key.Type}, {key.Id}, {Owner}, {expires})
@@ -35,13 +40,14 @@ public sealed class LeaseStore(IDbContextFactory<ThreeportDb> dbFactory, TimePro
     {
         var expires = Now() + (long)Duration.TotalMilliseconds;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
+        using var write = await Writes.EnterAsync(ct);
         var renewed = await db.Leases
             .Where(l => l.ObjectType == key.Type && l.ObjectId == key.Id && l.Owner == Owner)
             .ExecuteUpdateAsync(set => set.SetProperty(l => l.ExpiresAt, expires), ct);
         return renewed == 1;
     }
 
-    // Releases inside the caller's transaction, so the release commits with the status write.
+    // Releases inside the caller's transaction (which holds Writes), so the release commits with the status write.
     public Task<int> ReleaseAsync(ThreeportDb db, ObjectKey key, CancellationToken ct) =>
         db.Leases
             .Where(l => l.ObjectType == key.Type && l.ObjectId == key.Id && l.Owner == Owner)
@@ -50,6 +56,7 @@ public sealed class LeaseStore(IDbContextFactory<ThreeportDb> dbFactory, TimePro
     public async Task ReleaseAsync(ObjectKey key, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
+        using var write = await Writes.EnterAsync(ct);
         await ReleaseAsync(db, key, ct);
     }
 

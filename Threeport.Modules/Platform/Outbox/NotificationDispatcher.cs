@@ -16,6 +16,12 @@ namespace Threeport.Modules.Platform.Outbox;
 // channel has room. Everything else (full channels, due requeues, rows from before a restart or from other
 // processes) is found by reading the table, in batches no larger than the free room, so memory stays bounded
 // however many rows wait.
+//
+// Hot objects: an object changed again while it was being reconciled is not handed straight back (that made one
+// reconcile per update under a burst, most of them discarded as stale). Its next reconcile waits until it has been
+// quiet for QuietPeriod, or at most MaxHold, so a burst costs a few reconciles and the last state is reconciled
+// soon after the burst ends (controller-runtime's rate-limited queue is the model). The first change of a quiet
+// object is never delayed.
 public sealed class NotificationDispatcher(
     NotificationChannels channels,
     IDbContextFactory<ThreeportDb> dbFactory,
@@ -29,7 +35,13 @@ public sealed class NotificationDispatcher(
         FullMode = BoundedChannelFullMode.Wait,
     });
 
+    private static readonly long QuietPeriod = 20;
+    private static readonly long MaxHold = 500;
+    private static readonly long HotWindow = 100;
+
     private readonly HashSet<ObjectKey> inFlight = [];
+    private readonly Dictionary<ObjectKey, Hot> hot = [];
+    private long? nextHoldAt;
     private readonly HashSet<string> typesWithRowsInTable = [];
     private long? nextDueAt;
     private int inFlightCount;
@@ -66,6 +78,11 @@ public sealed class NotificationDispatcher(
                     Handle(signal);
                 }
 
+                if (hot.Count > 0)
+                {
+                    ReleaseHeld();
+                }
+
                 Volatile.Write(ref inFlightCount, inFlight.Count);
 
                 var now = Now();
@@ -95,7 +112,7 @@ public sealed class NotificationDispatcher(
                     nextSweepAt = Now() + (long)sweepInterval.TotalMilliseconds;
                 }
 
-                await WaitForWorkAsync(Math.Min(nextSweepAt, nextDueAt ?? long.MaxValue), stoppingToken);
+                await WaitForWorkAsync(Math.Min(Math.Min(nextSweepAt, nextDueAt ?? long.MaxValue), nextHoldAt ?? long.MaxValue), stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -106,6 +123,7 @@ public sealed class NotificationDispatcher(
 
     private void Handle(Signal signal)
     {
+        var now = Now();
         if (signal.Completed)
         {
             inFlight.Remove(signal.Key);
@@ -116,7 +134,7 @@ public sealed class NotificationDispatcher(
             return;
         }
 
-        if (dueAt > Now())
+        if (dueAt > now)
         {
             nextDueAt = Math.Min(nextDueAt ?? long.MaxValue, dueAt);
             return;
@@ -124,6 +142,24 @@ public sealed class NotificationDispatcher(
 
         if (inFlight.Contains(signal.Key))
         {
+            // Changed while being reconciled: the object is hot.
+            var changed = hot.TryGetValue(signal.Key, out var h) ? h : hot[signal.Key] = new Hot();
+            changed.ChangedInFlight = true;
+            changed.LastChangeAt = now;
+            return;
+        }
+
+        if (hot.TryGetValue(signal.Key, out var held) && (held.ChangedInFlight || held.HoldSince is not null || now < held.CoolsAt))
+        {
+            // Hot: wait for a quiet moment (or MaxHold) instead of reconciling each change of a burst.
+            if (!signal.Completed)
+            {
+                held.LastChangeAt = now;
+            }
+
+            held.ChangedInFlight = false;
+            held.HoldSince ??= now;
+            nextHoldAt = Math.Min(nextHoldAt ?? long.MaxValue, held.ReleaseAt);
             return;
         }
 
@@ -134,6 +170,50 @@ public sealed class NotificationDispatcher(
         else
         {
             typesWithRowsInTable.Add(signal.Key.Type);
+        }
+    }
+
+    // Hands held hot objects to their channels once quiet (or held for MaxHold); forgets objects that cooled down.
+    private void ReleaseHeld()
+    {
+        var now = Now();
+        nextHoldAt = null;
+        List<ObjectKey>? cooled = null;
+        foreach (var (key, h) in hot)
+        {
+            if (h.HoldSince is null)
+            {
+                if (!h.ChangedInFlight && !inFlight.Contains(key) && now >= h.CoolsAt)
+                {
+                    (cooled ??= []).Add(key);
+                }
+
+                continue;
+            }
+
+            if (now < h.ReleaseAt)
+            {
+                nextHoldAt = Math.Min(nextHoldAt ?? long.MaxValue, h.ReleaseAt);
+                continue;
+            }
+
+            h.HoldSince = null;
+            h.CoolsAt = now + HotWindow;
+            if (channels.TryGet(key.Type, out var channel) && channel.Writer.TryWrite(key))
+            {
+                inFlight.Add(key);
+            }
+            else
+            {
+                typesWithRowsInTable.Add(key.Type);
+            }
+        }
+
+        cooled?.ForEach(key => hot.Remove(key));
+        if (hot.Count > 0)
+        {
+            // Check again for cooling even when nothing is held.
+            nextHoldAt = Math.Min(nextHoldAt ?? long.MaxValue, now + HotWindow);
         }
     }
 
@@ -170,6 +250,11 @@ public sealed class NotificationDispatcher(
             foreach (var id in due)
             {
                 var key = new ObjectKey(type, id);
+                if (hot.TryGetValue(key, out var h) && h.HoldSince is not null)
+                {
+                    continue;
+                }
+
                 if (!inFlight.Contains(key) && channel.Writer.TryWrite(key))
                 {
                     inFlight.Add(key);
@@ -229,4 +314,20 @@ public sealed class NotificationDispatcher(
     private long Now() => time.GetUtcNow().ToUnixTimeMilliseconds();
 
     private readonly record struct Signal(ObjectKey Key, long? DueAt, bool Completed);
+
+    private sealed class Hot
+    {
+        // A change arrived while the object was being reconciled.
+        public bool ChangedInFlight { get; set; }
+
+        public long LastChangeAt { get; set; }
+
+        // Set while the next reconcile is held back.
+        public long? HoldSince { get; set; }
+
+        // Until then, a new change counts as part of the same burst.
+        public long CoolsAt { get; set; }
+
+        public long ReleaseAt => Math.Min(LastChangeAt + QuietPeriod, (HoldSince ?? LastChangeAt) + MaxHold);
+    }
 }

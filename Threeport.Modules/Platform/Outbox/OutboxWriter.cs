@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Threeport.Modules.Platform.Objects;
 using Threeport.Modules.Platform.Persistence;
+using Threeport.Modules.Platform.Reconciliation;
 
 namespace Threeport.Modules.Platform.Outbox;
 
@@ -8,11 +9,13 @@ namespace Threeport.Modules.Platform.Outbox;
 // one transaction (nothing is lost between the two, unlike a publish after commit), then the dispatcher
 // is signalled. The row is upserted: a pending notification absorbs later ones, keeping the earliest
 // due time, and a user change resets the object's backoff.
-public sealed class OutboxWriter(NotificationDispatcher dispatcher, TimeProvider time)
+public sealed class OutboxWriter(NotificationDispatcher dispatcher, ReconcileObserver observer, TimeProvider time)
 {
     public async Task SaveAsync(ThreeportDb db, IReadOnlyList<(ObjectType Type, ReconciledObject Object, Operation Operation)> notify, CancellationToken ct)
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        // Not behind the platform's write gate: a PATCH that read a row and then queued behind the other writers
+        // of that row would always find its version stale, and give up after its retries (409).
         await using (var transaction = await db.Database.BeginTransactionAsync(ct))
         {
             await db.SaveChangesAsync(ct);
@@ -26,7 +29,9 @@ public sealed class OutboxWriter(NotificationDispatcher dispatcher, TimeProvider
 
         foreach (var (type, obj, _) in notify)
         {
-            dispatcher.Committed(new ObjectKey(type.Name, obj.ID), now);
+            var key = new ObjectKey(type.Name, obj.ID);
+            observer.ObserveCommitted(key);
+            dispatcher.Committed(key, now);
         }
     }
 
@@ -38,6 +43,7 @@ public sealed class OutboxWriter(NotificationDispatcher dispatcher, TimeProvider
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         await UpsertAsync(db, key, operation, now, ct);
+
         dispatcher.Committed(key, now);
     }
 

@@ -135,7 +135,11 @@ public sealed class ReconcilerHost<TObject>(
             .FirstOrDefaultAsync(stoppingToken);
         if (row is null)
         {
-            await leases.ReleaseAsync(db, key, stoppingToken);
+            using (await leases.Writes.EnterAsync(stoppingToken))
+            {
+                await leases.ReleaseAsync(db, key, stoppingToken);
+            }
+
             return null;
         }
 
@@ -202,7 +206,15 @@ public sealed class ReconcilerHost<TObject>(
                 obj.Reconciled = true;
                 obj.CreationFailed = false;
                 log.LogDebug("Reconciled {Object}", key);
-                return await CommitGuardedAsync(db, key, row.Sequence, deleteRow: true, dueAt: null, stoppingToken);
+                var generation = obj.Generation;
+                var reconciledDue = await CommitGuardedAsync(db, key, row.Sequence, deleteRow: true, dueAt: null, stoppingToken);
+                if (db.Entry(obj).State == EntityState.Unchanged)
+                {
+                    // Stored: not discarded as a stale write.
+                    observer.ObserveReconciled(key, generation);
+                }
+
+                return reconciledDue;
             case ReconcileOutcome.Interrupt:
                 obj.InterruptReconciliation = true;
                 await events.RecordAsync(db, key, type.Controller, EventRecorder.Warning, "ReconciliationInterrupted", result.Reason, stoppingToken);
@@ -231,13 +243,18 @@ public sealed class ReconcilerHost<TObject>(
         {
             log.LogDebug("Discarded a stale status write of {Object}: it changed while being reconciled", key);
             db.ChangeTracker.Clear();
-            await leases.ReleaseAsync(db, key, ct);
+            using (await leases.Writes.EnterAsync(ct))
+            {
+                await leases.ReleaseAsync(db, key, ct);
+            }
+
             return time.GetUtcNow().ToUnixTimeMilliseconds();
         }
     }
 
     private async Task<long?> CommitAsync(ThreeportDb db, ObjectKey key, long sequence, bool deleteRow, DateTimeOffset? dueAt, CancellationToken ct)
     {
+        using var write = await leases.Writes.EnterAsync(ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         await db.SaveChangesAsync(ct);
         var rows = db.OutboxMessages.Where(m => m.ObjectType == key.Type && m.ObjectId == key.Id && m.Sequence == sequence);
@@ -268,6 +285,7 @@ public sealed class ReconcilerHost<TObject>(
 
         var dueAt = time.GetUtcNow() + backoff.Next(attempt.Value + 1, Random.Shared.NextDouble());
         var dueAtMs = dueAt.ToUnixTimeMilliseconds();
+        using var write = await leases.Writes.EnterAsync(ct);
         await db.OutboxMessages
             .Where(m => m.ObjectType == key.Type && m.ObjectId == key.Id)
             .ExecuteUpdateAsync(set => set.SetProperty(m => m.AvailableAt, dueAtMs).SetProperty(m => m.Attempt, m => m.Attempt + 1), ct);

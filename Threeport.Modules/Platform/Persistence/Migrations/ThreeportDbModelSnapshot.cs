@@ -17,6 +17,61 @@ namespace Threeport.Modules.Platform.Persistence.Migrations
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
+            modelBuilder.Entity("Threeport.Modules.Bench.BenchObject", b =>
+                {
+                    b.Property<long>("ID")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTimeOffset?>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTimeOffset?>("CreationAcknowledged")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTimeOffset?>("CreationConfirmed")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("CreationFailed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTimeOffset?>("DeletionAcknowledged")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTimeOffset?>("DeletionConfirmed")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTimeOffset?>("DeletionScheduled")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Generation")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("InterruptReconciliation")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Payload")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Reconciled")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTimeOffset?>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("ID");
+
+                    b.HasIndex("Name")
+                        .IsUnique();
+
+                    b.ToTable("BenchObject");
+                });
+
             modelBuilder.Entity("Threeport.Modules.KubernetesRuntimes.Model.KubernetesRuntimeDefinition", b =>
                 {
                     b.Property<long>("ID")
