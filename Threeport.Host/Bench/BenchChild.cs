@@ -64,7 +64,7 @@ internal sealed class BenchChild : IAsyncDisposable
         }
 
         var start = StartInfo();
-        foreach (var arg in new[] { "up", "--data-dir", dataDirectory, "--api-port", apiPort.ToString(CultureInfo.InvariantCulture), "--dev-cluster-port", FreePort().ToString(CultureInfo.InvariantCulture) })
+        foreach (var arg in new[] { "up", "--data-dir", dataDirectory, "--api-port", apiPort.ToString(CultureInfo.InvariantCulture), "--dev-cluster-port", FreePort().ToString(CultureInfo.InvariantCulture), "--auth-enabled=false" })
         {
             start.ArgumentList.Add(arg);
         }
@@ -72,11 +72,9 @@ internal sealed class BenchChild : IAsyncDisposable
         foreach (var (key, value) in all)
         {
             start.ArgumentList.Add($"--{key}={value}");
-            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         }
 
         start.Environment["HOME"] = home;
-        start.Environment["Kestrel__Endpoints__Http__Url"] = $"http://127.0.0.1:{apiPort}";
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
         start.UseShellExecute = false;

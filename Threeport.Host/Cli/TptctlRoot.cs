@@ -24,6 +24,7 @@ public static class TptctlRoot
             new UpdateCommand(context),
             new ApplyCommand(context),
             new DeleteCommand(context),
+            Threeport.Host.Bench.BenchCommand.Create(),
         };
         root.Options.Add(GlobalOptions.ThreeportConfig);
         root.Options.Add(GlobalOptions.ControlPlaneName);
