@@ -40,7 +40,7 @@ public static class PlatformModule
         services.AddPooledDbContextFactory<ThreeportDb>((sp, options) =>
         {
             options.UseSqlite(sp.GetRequiredService<DataDirectory>().ConnectionString);
-            options.AddInterceptors(new SqlitePragmas());
+            options.AddInterceptors(new SqlitePragmas(sp.GetRequiredService<IOptions<DatabaseSettings>>().Value.BusyTimeout));
             options.ReplaceService<IModelCacheKeyFactory, ThreeportModelCacheKeyFactory>();
             // The model is checked against the migrations by a test; at run time a test-only type is allowed.
             options.ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
