@@ -105,7 +105,7 @@ public static class ObjectEndpoints<TObject>
 
     // A PATCH or PUT carries no version: a concurrent write makes it re-read and re-apply, as Kubernetes
     // does for patches, instead of answering 409 to a request that did nothing wrong.
-    private const int UpdateAttempts = 5;
+    private const int UpdateAttempts = 20;
 
     private static async Task<IResult> UpdateAsync(string id, HttpRequest request, ThreeportDb db, IServiceProvider services, bool replace, CancellationToken ct)
     {
