@@ -211,22 +211,5 @@ public sealed class TestControlPlane : IAsyncDisposable
 
     public static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..20];
 
-    public async ValueTask DisposeAsync()
-    {
-        Client.Dispose();
-        await App.StopAsync();
-        await App.DisposeAsync();
-        SqliteConnection.ClearAllPools();
-        if (ownsDirectory)
-        {
-            try
-            {
-                Directory.Delete(DataDirectory, recursive: true);
-            }
-            catch (IOException)
-            {
-                // A file still held open by a pooled connection: the temp folder is cleaned by the OS.
-            }
-        }
-    }
+    public ValueTask DisposeAsync() => new(HostTeardown.StopAsync(App, Client, ownsDirectory ? DataDirectory : null));
 }

@@ -8,42 +8,8 @@ namespace Threeport.Tests.Workloads;
 // wait for the verdict.
 public static class WorkloadTestKit
 {
-    public const string ThreeResources = """
-        apiVersion: v1
-        kind: ConfigMap
-        metadata:
-          name: web-config
-        data:
-          greeting: hello
-        ---
-        apiVersion: v1
-        kind: Service
-        metadata:
-          name: web
-        spec:
-          selector:
-            app: web
-          ports:
-          - port: 80
-        ---
-        apiVersion: apps/v1
-        kind: Deployment
-        metadata:
-          name: web
-        spec:
-          replicas: 2
-          selector:
-            matchLabels:
-              app: web
-          template:
-            metadata:
-              labels:
-                app: web
-            spec:
-              containers:
-              - name: web
-                image: nginx:1.27
-        """;
+    // ConfigMap, Service and a two-replica Deployment: the manifest the benchmark deploys too.
+    public const string ThreeResources = Threeport.Host.Bench.BenchRunner.ThreeResources;
 
     public static async Task<long> CreateDefinitionAsync(this TestControlPlane cp, string yaml, string? name = null) =>
         (await cp.CreateAsync("workload-definitions", new { Name = name ?? TestControlPlane.Unique("def"), YAMLDocument = yaml }))["ID"]!.GetValue<long>();
