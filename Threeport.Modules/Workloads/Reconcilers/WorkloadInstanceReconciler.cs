@@ -72,7 +72,7 @@ internal sealed class WorkloadInstanceReconciler(
         }
 
         obj.Namespace = targetNamespace;
-        obj.Status = WorkloadStatus.Of(kept, everReconciled: obj.CreationConfirmed is not null);
+        obj.Status = WorkloadStatus.Of(kept, previous: obj.Status);
         return ReconcileResult.Done;
     }
 

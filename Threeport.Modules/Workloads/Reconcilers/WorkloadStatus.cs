@@ -3,18 +3,18 @@ using Threeport.Modules.Workloads.Model;
 
 namespace Threeport.Modules.Workloads.Reconcilers;
 
-// Threeport's instance status from the resources' readiness: Healthy when everything is ready; before the
-// first success Reconciling; afterwards Unhealthy when some of what runs is not ready, Down when none is.
+// Threeport's instance status from the resources' readiness: Healthy when everything is ready; until it first
+// ran, Reconciling; once it ran, Unhealthy when some of what runs is not ready and Down when none is.
 internal static class WorkloadStatus
 {
-    public static string Of(IReadOnlyCollection<WorkloadResourceInstance> resources, bool everReconciled)
+    public static string Of(IReadOnlyCollection<WorkloadResourceInstance> resources, string? previous)
     {
         if (resources.All(r => r.Ready))
         {
             return WorkloadInstanceStatus.Healthy;
         }
 
-        if (!everReconciled)
+        if (previous is not (WorkloadInstanceStatus.Healthy or WorkloadInstanceStatus.Unhealthy or WorkloadInstanceStatus.Down))
         {
             return WorkloadInstanceStatus.Reconciling;
         }
