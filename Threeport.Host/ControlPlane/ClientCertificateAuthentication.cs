@@ -23,7 +23,7 @@ internal sealed class ClientCertificateAuthentication(RequestDelegate next, Cont
             return;
         }
 
-        if (!ControlPlaneCertificates.IsIssuedBy(certificate, certificates.Authority, time.GetUtcNow()))
+        if (!Threeport.Modules.Platform.Security.CertificateChains.IsIssuedBy(certificate, certificates.Authority, time.GetUtcNow()))
         {
             await ApiResults.Error("Authentication", StatusCodes.Status403Forbidden,
                 "the client certificate is not valid here: it is expired or was not issued by this control plane's CA").ExecuteAsync(context);

@@ -76,17 +76,6 @@ public sealed class ControlPlaneCertificates
         return X509Certificate2.CreateFromPem(self.ExportCertificatePem(), key.ExportECPrivateKeyPem());
     }
 
-    // True when `certificate` was issued by `authority` and is valid now.
-    public static bool IsIssuedBy(X509Certificate2 certificate, X509Certificate2 authority, DateTimeOffset now)
-    {
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(authority);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.VerificationTime = now.UtcDateTime;
-        return chain.Build(certificate) && chain.ChainElements[^1].Certificate.Thumbprint == authority.Thumbprint;
-    }
-
     private static X509Certificate2 LoadOrCreate(string directory, string name, Func<X509Certificate2> create)
     {
         var certificatePath = Path.Combine(directory, $"{name}.crt");

@@ -1,3 +1,4 @@
+using Threeport.Modules.Platform.Security;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
@@ -107,7 +108,7 @@ public sealed class DevClusterServer : IAsyncDisposable
                     {
                         https.ServerCertificate = mutual.ServerCertificate;
                         https.ClientCertificateMode = Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.RequireCertificate;
-                        https.ClientCertificateValidation = (client, _, _) => IsIssuedBy(client, mutual.ClientAuthority, timeProvider.GetUtcNow());
+                        https.ClientCertificateValidation = (client, _, _) => CertificateChains.IsIssuedBy(client, mutual.ClientAuthority, timeProvider.GetUtcNow());
                     });
                 }
                 else if (certificate is not null)
@@ -142,16 +143,6 @@ public sealed class DevClusterServer : IAsyncDisposable
             : Kubeconfig.Build(server.BaseAddress, mutual.ClientAuthority.ExportCertificatePem(), mutual.KubeconfigClientCertificate);
         logger.LogInformation("Started dev cluster at {Address}", server.BaseAddress);
         return server;
-    }
-
-    private static bool IsIssuedBy(X509Certificate2 client, X509Certificate2 authority, DateTimeOffset now)
-    {
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(authority);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.VerificationTime = now.UtcDateTime;
-        return chain.Build(client) && chain.ChainElements[^1].Certificate.Thumbprint == authority.Thumbprint;
     }
 
     public string WriteKubeconfig(string path)

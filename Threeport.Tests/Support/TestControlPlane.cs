@@ -35,7 +35,7 @@ public sealed class TestControlPlane : IAsyncDisposable
         if (App.Services.GetService<ControlPlaneCertificates>() is { } certificates)
         {
             handler.SslOptions.RemoteCertificateValidationCallback = (_, server, _, _) =>
-                server is not null && ControlPlaneCertificates.IsIssuedBy(new System.Security.Cryptography.X509Certificates.X509Certificate2(server), certificates.Authority, DateTimeOffset.UtcNow);
+                server is not null && Threeport.Modules.Platform.Security.CertificateChains.IsIssuedBy(new System.Security.Cryptography.X509Certificates.X509Certificate2(server), certificates.Authority, DateTimeOffset.UtcNow);
             if (certificate is not null)
             {
                 handler.SslOptions.ClientCertificates = [certificate];

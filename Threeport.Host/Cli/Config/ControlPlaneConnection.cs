@@ -36,7 +36,7 @@ public static class ControlPlaneConnection
             SslOptions = new SslClientAuthenticationOptions
             {
                 ClientCertificates = [client],
-                RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate is not null && IsIssuedBy(new X509Certificate2(certificate), authority),
+                RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate is not null && Threeport.Modules.Platform.Security.CertificateChains.IsIssuedBy(new X509Certificate2(certificate), authority, TimeProvider.System.GetUtcNow()),
             },
         };
         return ThreeportClient.Create(address, handler, timeout);
@@ -60,12 +60,4 @@ public static class ControlPlaneConnection
         }
     }
 
-    private static bool IsIssuedBy(X509Certificate2 server, X509Certificate2 authority)
-    {
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(authority);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        return chain.Build(server) && chain.ChainElements[^1].Certificate.Thumbprint == authority.Thumbprint;
-    }
 }
