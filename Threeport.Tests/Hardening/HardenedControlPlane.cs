@@ -88,16 +88,14 @@ public sealed class HardenedControlPlane : IAsyncDisposable
                 builder.Logging.SetMinimumLevel(LogLevel.Debug);
                 if (withWidgets)
                 {
-                    builder.Services.AddSingleton(new WidgetBehavior());
-                    builder.Services.AddHostedService<WidgetTable>();
-                    builder.Services.AddObjectType<Widget>("Test").ReconciledBy<WidgetReconciler>();
+                    WidgetType.AddTo(builder.Services);
                 }
             },
             db =>
             {
                 if (withWidgets)
                 {
-                    db.ReplaceService<IModelCustomizer, WidgetModelCustomizer>();
+                    WidgetType.AddTo(db);
                 }
 
                 if (interceptors is { Count: > 0 })
@@ -107,7 +105,7 @@ public sealed class HardenedControlPlane : IAsyncDisposable
             });
         if (withWidgets)
         {
-            app.MapObjectApi<Widget>();
+            WidgetType.MapIn(app);
         }
 
         map?.Invoke(app);

@@ -106,17 +106,15 @@ public sealed class TestControlPlane : IAsyncDisposable
 
                 if (withWidgets)
                 {
-                    builder.Services.AddSingleton(widgetBehavior ?? new WidgetBehavior());
-                    builder.Services.AddHostedService<WidgetTable>();
-                    builder.Services.AddObjectType<Widget>("Test").ReconciledBy<WidgetReconciler>();
+                    WidgetType.AddTo(builder.Services, widgetBehavior);
                 }
 
                 customize?.Invoke(builder);
             },
-            withWidgets ? db => db.ReplaceService<IModelCustomizer, WidgetModelCustomizer>() : null);
+            withWidgets ? WidgetType.AddTo : null);
         if (withWidgets)
         {
-            app.MapObjectApi<Widget>();
+            WidgetType.MapIn(app);
         }
 
         await app.StartAsync();
