@@ -48,6 +48,7 @@ public static class PlatformModule
         });
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<ThreeportDb>>().CreateDbContext());
 
+        services.AddSingleton<SqliteWriteGate>();
         services.AddSingleton<LeaseStore>();
         // First hosted service: everything after it finds a migrated database.
         services.AddSingleton<DatabaseStartup>();

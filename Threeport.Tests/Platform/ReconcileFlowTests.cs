@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using Threeport.Modules.Platform.Reconciliation;
 using Threeport.Tests.Support;
 
@@ -85,6 +87,38 @@ public sealed class ReconcileFlowTests
 
         var final = await cp.EventuallyAsync("widgets", id, w => w["Reconciled"]!.GetValue<bool>());
         final["AppliedColor"]!.GetValue<string>().Should().Be("new", "the stale write of the old generation must not mark the new one reconciled");
+        cp.Widgets.Seen.Where(s => s.Id == id).Select(s => s.Color).Should().Equal("old", "new");
+    }
+
+    [Test]
+    public async Task UserUpdate_RightAfterAReconcileCommits_IsReconciledWithoutWaitingForTheSweep()
+    {
+        // Time stands still: the sweep (every 5 s) never runs, so only the dispatcher's own bookkeeping can
+        // deliver the change. The update commits after the reconcile's commit and before its worker is done
+        // with the object: the reconcile deleted the row it read, the update wrote a new one.
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var cp = await TestControlPlane.StartAsync(time: time);
+        var observer = cp.Services.GetRequiredService<ReconcileObserver>();
+        var updated = 0;
+        observer.Reconciled += (key, _) =>
+        {
+            if (Interlocked.Exchange(ref updated, 1) == 0)
+            {
+                cp.Client.PatchAsJsonAsync($"/v0/widgets/{key.Id}", new { Color = "new" }).GetAwaiter().GetResult().EnsureSuccessStatusCode();
+            }
+        };
+
+        var id = (await cp.CreateWidgetAsync(color: "old"))["ID"]!.GetValue<long>();
+        await cp.EventuallyAsync("widgets", id, w => w["Generation"]!.GetValue<long>() == 2);
+        // The change is hot (it met the object in flight): it waits its quiet period, well under the sweep.
+        for (var i = 0; i < 20 && cp.Widgets.Seen.Count(s => s.Id == id) < 2; i++)
+        {
+            time.Advance(TimeSpan.FromMilliseconds(25));
+            await Task.Delay(100);
+        }
+
+        var final = await cp.EventuallyAsync("widgets", id, w => w["Reconciled"]!.GetValue<bool>());
+        final["AppliedColor"]!.GetValue<string>().Should().Be("new");
         cp.Widgets.Seen.Where(s => s.Id == id).Select(s => s.Color).Should().Equal("old", "new");
     }
 

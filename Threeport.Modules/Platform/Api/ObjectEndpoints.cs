@@ -104,8 +104,10 @@ public static class ObjectEndpoints<TObject>
     }
 
     // A PATCH or PUT carries no version: a concurrent write makes it re-read and re-apply, as Kubernetes
-    // does for patches, instead of answering 409 to a request that did nothing wrong.
-    private const int UpdateAttempts = 20;
+    // does for patches, instead of answering 409 to a request that did nothing wrong. The first attempt
+    // validates without holding the write gate (validation may parse megabytes of YAML); a retry holds it
+    // from read to commit, so within this process it cannot lose the race again.
+    private const int UpdateAttempts = 5;
 
     private static async Task<IResult> UpdateAsync(string id, HttpRequest request, ThreeportDb db, IServiceProvider services, bool replace, CancellationToken ct)
     {
@@ -121,9 +123,22 @@ public static class ObjectEndpoints<TObject>
             return ApiResults.BadRequest(type.Name, error!);
         }
 
+        var writes = services.GetRequiredService<SqliteWriteGate>();
         for (var attempt = 1; ; attempt++)
         {
-            var result = await TryUpdateAsync(type, objectId, body, db, services, replace, ct);
+            IResult? result;
+            if (attempt == 1)
+            {
+                result = await TryUpdateAsync(type, objectId, body, db, services, replace, ct);
+            }
+            else
+            {
+                using (await writes.EnterAsync(db, ct))
+                {
+                    result = await TryUpdateAsync(type, objectId, body, db, services, replace, ct);
+                }
+            }
+
             if (result is not null || attempt == UpdateAttempts)
             {
                 return result ?? ApiResults.Conflict(type.Name, $"{type.Name} {objectId} is changing too often to update: retry");
@@ -191,7 +206,7 @@ public static class ObjectEndpoints<TObject>
         }
     }
 
-    private static async Task<IResult> DeleteAsync(string id, ThreeportDb db, IServiceProvider services, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> DeleteAsync(string id, ThreeportDb db, IServiceProvider services, TimeProvider time, SqliteWriteGate writes, CancellationToken ct)
     {
         var type = TypeOf(services);
         if (!TryParseId(id, out var objectId))
@@ -199,6 +214,8 @@ public static class ObjectEndpoints<TObject>
             return BadId(type, id);
         }
 
+        // From read to commit: the guards' answer and the stored row must still hold when the delete commits.
+        using var write = await writes.EnterAsync(db, ct);
         var obj = await db.Set<TObject>().FirstOrDefaultAsync(o => o.ID == objectId, ct);
         if (obj is null)
         {
@@ -241,7 +258,7 @@ public static class ObjectEndpoints<TObject>
             }
             else
             {
-                await db.SaveChangesAsync(ct);
+                await services.GetRequiredService<SqliteWriteGate>().SaveChangesAsync(db, ct);
             }
         }
         catch (DbUpdateConcurrencyException) when (!throwOnConcurrency)

@@ -7,56 +7,51 @@ using Threeport.Modules.Platform.Persistence;
 namespace Threeport.Modules.Platform.Leases;
 
 // Claims, renews and releases the per-object lease rows. Every claim is one statement checked by rows
-// affected, so two workers (or two processes) can never both believe they hold an object.
-public sealed class LeaseStore(IDbContextFactory<ThreeportDb> dbFactory, TimeProvider time, IOptions<PlatformSettings> settings, ILogger<LeaseStore> log)
+// affected, so two workers (or two processes) can never both believe they hold an object. The statements are
+// plain SQL on the caller's context: they run once or twice per reconcile, on the hot path.
+public sealed class LeaseStore(IDbContextFactory<ThreeportDb> dbFactory, SqliteWriteGate writes, TimeProvider time, IOptions<PlatformSettings> settings, ILogger<LeaseStore> log)
 {
+    private const string ClaimSql =
+        """
+        INSERT INTO Leases (ObjectType, ObjectId, Owner, ExpiresAt) VALUES ($type, $id, $owner, $expires)
+        ON CONFLICT (ObjectType, ObjectId) DO UPDATE SET Owner = excluded.Owner, ExpiresAt = excluded.ExpiresAt
+        WHERE Leases.ExpiresAt < $now OR Leases.Owner = excluded.Owner
+        """;
+
+    private const string RenewSql = "UPDATE Leases SET ExpiresAt = $expires WHERE ObjectType = $type AND ObjectId = $id AND Owner = $owner";
+
+    private const string ReleaseSql = "DELETE FROM Leases WHERE ObjectType = $type AND ObjectId = $id AND Owner = $owner";
+
     // This process's identity as a lease owner.
     public string Owner { get; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
 
     public TimeSpan Duration => settings.Value.LeaseDuration;
 
-    // Every platform write transaction of this process queues here (see SqliteWriteGate). It lives on the lease
-    // store because every reconcile and every outbox write already depends on it.
-    public SqliteWriteGate Writes { get; } = new();
-
-    public async Task<bool> TryClaimAsync(ObjectKey key, CancellationToken ct)
+    public async Task<bool> TryClaimAsync(ThreeportDb db, ObjectKey key, CancellationToken ct)
     {
         var now = Now();
-        var expires = now + (long)Duration.TotalMilliseconds;
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        using var write = await Writes.EnterAsync(ct);
-        var claimed = await db.Database.ExecuteSqlInterpolatedAsync(
-            $"""
-             INSERT INTO Leases (ObjectType, ObjectId, Owner, ExpiresAt) VALUES ({key.Type}, {key.Id}, {Owner}, {expires})
-             ON CONFLICT (ObjectType, ObjectId) DO UPDATE SET Owner = excluded.Owner, ExpiresAt = excluded.ExpiresAt
-             WHERE Leases.ExpiresAt < {now} OR Leases.Owner = excluded.Owner
-             """,
-            ct);
-        return claimed == 1;
+        using var write = await writes.EnterAsync(db, ct);
+        return await db.ExecuteAsync(ClaimSql, ct, Parameters(key, ("$expires", now + (long)Duration.TotalMilliseconds), ("$now", now))) == 1;
     }
 
     // False when the lease was lost (expired and taken over): the caller must stop working on the object.
     public async Task<bool> RenewAsync(ObjectKey key, CancellationToken ct)
     {
-        var expires = Now() + (long)Duration.TotalMilliseconds;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        using var write = await Writes.EnterAsync(ct);
-        var renewed = await db.Leases
-            .Where(l => l.ObjectType == key.Type && l.ObjectId == key.Id && l.Owner == Owner)
-            .ExecuteUpdateAsync(set => set.SetProperty(l => l.ExpiresAt, expires), ct);
-        return renewed == 1;
+        using var write = await writes.EnterAsync(db, ct);
+        return await db.ExecuteAsync(RenewSql, ct, Parameters(key, ("$expires", Now() + (long)Duration.TotalMilliseconds))) == 1;
     }
 
-    // Releases inside the caller's transaction (which holds Writes), so the release commits with the status write.
-    public Task<int> ReleaseAsync(ThreeportDb db, ObjectKey key, CancellationToken ct) =>
-        db.Leases
-            .Where(l => l.ObjectType == key.Type && l.ObjectId == key.Id && l.Owner == Owner)
-            .ExecuteDeleteAsync(ct);
+    // Inside the caller's transaction when there is one, so the release commits with the status write.
+    public async Task ReleaseAsync(ThreeportDb db, ObjectKey key, CancellationToken ct)
+    {
+        using var write = await writes.EnterAsync(db, ct);
+        await db.ExecuteAsync(ReleaseSql, ct, Parameters(key));
+    }
 
     public async Task ReleaseAsync(ObjectKey key, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        using var write = await Writes.EnterAsync(ct);
         await ReleaseAsync(db, key, ct);
     }
 
@@ -71,6 +66,9 @@ public sealed class LeaseStore(IDbContextFactory<ThreeportDb> dbFactory, TimePro
             log.LogInformation("Released {Count} leases left by a previous process", released);
         }
     }
+
+    private (string, object)[] Parameters(ObjectKey key, params (string, object)[] more) =>
+        [("$type", key.Type), ("$id", key.Id), ("$owner", Owner), .. more];
 
     private long Now() => time.GetUtcNow().ToUnixTimeMilliseconds();
 }

@@ -124,12 +124,18 @@ public sealed class NotificationDispatcher(
     private void Handle(Signal signal)
     {
         var now = Now();
+        var due = signal.DueAt;
         if (signal.Completed)
         {
             inFlight.Remove(signal.Key);
+            if (due is null && hot.TryGetValue(signal.Key, out var changed) && changed.ChangedInFlight)
+            {
+                // The reconcile deleted the row it read, and a change committed after it wrote a new one.
+                due = now;
+            }
         }
 
-        if (signal.DueAt is not { } dueAt || !channels.TryGet(signal.Key.Type, out var channel))
+        if (due is not { } dueAt || !channels.TryGet(signal.Key.Type, out var channel))
         {
             return;
         }

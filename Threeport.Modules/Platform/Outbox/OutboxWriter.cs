@@ -9,13 +9,12 @@ namespace Threeport.Modules.Platform.Outbox;
 // one transaction (nothing is lost between the two, unlike a publish after commit), then the dispatcher
 // is signalled. The row is upserted: a pending notification absorbs later ones, keeping the earliest
 // due time, and a user change resets the object's backoff.
-public sealed class OutboxWriter(NotificationDispatcher dispatcher, ReconcileObserver observer, TimeProvider time)
+public sealed class OutboxWriter(NotificationDispatcher dispatcher, SqliteWriteGate writes, ReconcileObserver observer, TimeProvider time)
 {
     public async Task SaveAsync(ThreeportDb db, IReadOnlyList<(ObjectType Type, ReconciledObject Object, Operation Operation)> notify, CancellationToken ct)
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        // Not behind the platform's write gate: a PATCH that read a row and then queued behind the other writers
-        // of that row would always find its version stale, and give up after its retries (409).
+        using (await writes.EnterAsync(db, ct))
         await using (var transaction = await db.Database.BeginTransactionAsync(ct))
         {
             await db.SaveChangesAsync(ct);
@@ -42,7 +41,10 @@ public sealed class OutboxWriter(NotificationDispatcher dispatcher, ReconcileObs
     public async Task NotifyAsync(ThreeportDb db, ObjectKey key, Operation operation, CancellationToken ct)
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        await UpsertAsync(db, key, operation, now, ct);
+        using (await writes.EnterAsync(db, ct))
+        {
+            await UpsertAsync(db, key, operation, now, ct);
+        }
 
         dispatcher.Committed(key, now);
     }

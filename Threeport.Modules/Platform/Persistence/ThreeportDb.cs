@@ -1,4 +1,6 @@
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Threeport.Modules.Platform.Events;
 using Threeport.Modules.Platform.Leases;
 using Threeport.Modules.Platform.Outbox;
@@ -15,6 +17,37 @@ public sealed class ThreeportDb(DbContextOptions<ThreeportDb> options) : DbConte
     public DbSet<Lease> Leases => Set<Lease>();
 
     public DbSet<Event> Events => Set<Event>();
+
+    // Set while this context holds the process's SqliteWriteGate.
+    internal bool HoldsWrites { get; set; }
+
+    // One plain SQL statement on this context's connection and transaction, without EF's command pipeline: for
+    // the platform's few fixed statements that run on every reconcile.
+    internal async Task<int> ExecuteAsync(string sql, CancellationToken ct, params (string Name, object Value)[] parameters)
+    {
+        await using var command = await CommandAsync(sql, parameters, ct);
+        return await command.ExecuteNonQueryAsync(ct);
+    }
+
+    internal async Task<SqliteCommand> CommandAsync(string sql, (string Name, object Value)[] parameters, CancellationToken ct)
+    {
+        var connection = (SqliteConnection)Database.GetDbConnection();
+        if (connection.State != System.Data.ConnectionState.Open)
+        {
+            // Stays open until the context is disposed (or returned to its pool).
+            await Database.OpenConnectionAsync(ct);
+        }
+
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = (SqliteTransaction?)Database.CurrentTransaction?.GetDbTransaction();
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        return command;
+    }
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

@@ -19,6 +19,7 @@ public sealed class ReconcilerHost<TObject>(
     NotificationChannels channels,
     NotificationDispatcher dispatcher,
     LeaseStore leases,
+    SqliteWriteGate writes,
     EventRecorder events,
     ReconcileObserver observer,
     IServiceScopeFactory scopes,
@@ -77,12 +78,15 @@ public sealed class ReconcilerHost<TObject>(
     // Returns when the object's outbox row is due again (Unix ms), or null when nothing is pending.
     private async Task<long?> ProcessAsync(ObjectKey key, CancellationToken stoppingToken)
     {
+        // One context (and one pooled connection) for the claim, the reads and the outcome.
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ThreeportDb>();
         try
         {
-            if (!await leases.TryClaimAsync(key, stoppingToken))
+            if (!await leases.TryClaimAsync(db, key, stoppingToken))
             {
                 log.LogDebug("Requeued {Object}: locked by another reconcile", key);
-                return await RescheduleContendedAsync(key, stoppingToken);
+                return await RescheduleContendedAsync(db, key, stoppingToken);
             }
         }
         catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
@@ -94,7 +98,7 @@ public sealed class ReconcilerHost<TObject>(
         var released = false;
         try
         {
-            var outcome = await ReconcileLeasedAsync(key, stoppingToken);
+            var outcome = await ReconcileLeasedAsync(scope.ServiceProvider, db, key, stoppingToken);
             released = true;
             return outcome;
         }
@@ -108,7 +112,7 @@ public sealed class ReconcilerHost<TObject>(
         {
             if (!released)
             {
-                // A fresh token: the lease must go even when shutdown cancelled the work (handed back).
+                // A fresh context and token: the lease must go even when shutdown cancelled the work (handed back).
                 using var timeout = new CancellationTokenSource(ReleaseTimeout, time);
                 try
                 {
@@ -122,24 +126,14 @@ public sealed class ReconcilerHost<TObject>(
         }
     }
 
-    private async Task<long?> ReconcileLeasedAsync(ObjectKey key, CancellationToken stoppingToken)
+    private async Task<long?> ReconcileLeasedAsync(IServiceProvider services, ThreeportDb db, ObjectKey key, CancellationToken stoppingToken)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<ThreeportDb>();
-
         // The row first, then the object: a change committed in between bumps the row's Sequence, so the
         // row survives this reconcile and the change is reconciled next.
-        var row = await db.OutboxMessages.AsNoTracking()
-            .Where(m => m.ObjectType == key.Type && m.ObjectId == key.Id)
-            .Select(m => new { m.Sequence, m.Attempt, m.Operation })
-            .FirstOrDefaultAsync(stoppingToken);
+        var row = await ReadRowAsync(db, key, stoppingToken);
         if (row is null)
         {
-            using (await leases.Writes.EnterAsync(stoppingToken))
-            {
-                await leases.ReleaseAsync(db, key, stoppingToken);
-            }
-
+            await leases.ReleaseAsync(db, key, stoppingToken);
             return null;
         }
 
@@ -147,16 +141,16 @@ public sealed class ReconcilerHost<TObject>(
         if (obj is null || obj.InterruptReconciliation)
         {
             log.LogInformation(obj is null ? "Dropped notification of {Object}: it no longer exists" : "Skipped {Object}: reconciliation is interrupted", key);
-            return await CommitAsync(db, key, row.Sequence, deleteRow: true, dueAt: null, stoppingToken);
+            return await CommitAsync(db, key, row.Value.Sequence, deleteRow: true, dueAt: null, stoppingToken);
         }
 
-        log.LogDebug("Reconciling {Object} after {Operation}, attempt {Attempt}", key, row.Operation, row.Attempt + 1);
-        var reconciler = (IReconciler<TObject>)scope.ServiceProvider.GetRequiredService(type.ReconcilerType!);
+        log.LogDebug("Reconciling {Object} after {Operation}, attempt {Attempt}", key, row.Value.Operation, row.Value.Attempt + 1);
+        var reconciler = (IReconciler<TObject>)services.GetRequiredService(type.ReconcilerType!);
         ReconcileResult result;
         Exception? failure = null;
         using (var work = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken))
+        using (RenewWhileWorking(key, work))
         {
-            var renewal = RenewWhileWorkingAsync(key, work);
             try
             {
                 result = await reconciler.ReconcileAsync(obj, work.Token);
@@ -166,23 +160,19 @@ public sealed class ReconcilerHost<TObject>(
                 failure = ex;
                 result = ReconcileResult.RequeueAfter(TimeSpan.Zero);
             }
-            finally
-            {
-                await work.CancelAsync();
-                await renewal;
-            }
         }
 
         var deleting = obj.DeletionScheduled is not null;
         var now = time.GetUtcNow();
+        var sequence = row.Value.Sequence;
         if (failure is not null)
         {
             db.ChangeTracker.Clear();
-            var delay = backoff.Next(row.Attempt + 1, Random.Shared.NextDouble());
+            var delay = backoff.Next(row.Value.Attempt + 1, Random.Shared.NextDouble());
             log.LogWarning("Failed to reconcile {Object}, retrying in {Delay}: {Error}", key, delay, failure.Message);
             await events.RecordAsync(db, key, type.Controller, EventRecorder.Warning, FailureReason(deleting, obj), failure.Message, stoppingToken);
             observer.Observe(key, ReconcileOutcome.RequeueAfter, failure);
-            return await CommitAsync(db, key, row.Sequence, deleteRow: false, dueAt: now + delay, stoppingToken);
+            return await CommitAsync(db, key, sequence, deleteRow: false, dueAt: now + delay, stoppingToken);
         }
 
         observer.Observe(key, result.Outcome, null);
@@ -194,7 +184,7 @@ public sealed class ReconcilerHost<TObject>(
                 db.Remove(obj);
                 await events.RecordAsync(db, key, type.Controller, EventRecorder.Normal, "SuccessfulDelete", $"{type.Name} {key.Id} deleted", stoppingToken);
                 log.LogInformation("Deleted {Object}", key);
-                return await CommitGuardedAsync(db, key, row.Sequence, deleteRow: true, dueAt: null, stoppingToken);
+                return await CommitGuardedAsync(db, key, sequence, deleteRow: true, dueAt: null, stoppingToken);
             case ReconcileOutcome.Done:
                 if (obj.CreationConfirmed is null)
                 {
@@ -207,7 +197,7 @@ public sealed class ReconcilerHost<TObject>(
                 obj.CreationFailed = false;
                 log.LogDebug("Reconciled {Object}", key);
                 var generation = obj.Generation;
-                var reconciledDue = await CommitGuardedAsync(db, key, row.Sequence, deleteRow: true, dueAt: null, stoppingToken);
+                var reconciledDue = await CommitGuardedAsync(db, key, sequence, deleteRow: true, dueAt: null, stoppingToken);
                 if (db.Entry(obj).State == EntityState.Unchanged)
                 {
                     // Stored: not discarded as a stale write.
@@ -219,7 +209,7 @@ public sealed class ReconcilerHost<TObject>(
                 obj.InterruptReconciliation = true;
                 await events.RecordAsync(db, key, type.Controller, EventRecorder.Warning, "ReconciliationInterrupted", result.Reason, stoppingToken);
                 log.LogWarning("Interrupted reconciliation of {Object}: {Reason}", key, result.Reason);
-                return await CommitGuardedAsync(db, key, row.Sequence, deleteRow: true, dueAt: null, stoppingToken);
+                return await CommitGuardedAsync(db, key, sequence, deleteRow: true, dueAt: null, stoppingToken);
             default:
                 if (result.Reason is not null)
                 {
@@ -227,8 +217,18 @@ public sealed class ReconcilerHost<TObject>(
                 }
 
                 log.LogDebug("Requeued {Object} for {Delay}", key, result.Delay);
-                return await CommitGuardedAsync(db, key, row.Sequence, deleteRow: false, dueAt: now + result.Delay, stoppingToken);
+                return await CommitGuardedAsync(db, key, sequence, deleteRow: false, dueAt: now + result.Delay, stoppingToken);
         }
+    }
+
+    private static async Task<OutboxRow?> ReadRowAsync(ThreeportDb db, ObjectKey key, CancellationToken ct)
+    {
+        await using var command = await db.CommandAsync(
+            "SELECT Sequence, Attempt, Operation FROM OutboxMessages WHERE ObjectType = $type AND ObjectId = $id",
+            [("$type", key.Type), ("$id", key.Id)],
+            ct);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? new OutboxRow(reader.GetInt64(0), reader.GetInt32(1), reader.GetString(2)) : null;
     }
 
     // Commits status changes that are only valid for the generation the reconciler read. If the user changed
@@ -243,10 +243,7 @@ public sealed class ReconcilerHost<TObject>(
         {
             log.LogDebug("Discarded a stale status write of {Object}: it changed while being reconciled", key);
             db.ChangeTracker.Clear();
-            using (await leases.Writes.EnterAsync(ct))
-            {
-                await leases.ReleaseAsync(db, key, ct);
-            }
+            await leases.ReleaseAsync(db, key, ct);
 
             return time.GetUtcNow().ToUnixTimeMilliseconds();
         }
@@ -254,15 +251,18 @@ public sealed class ReconcilerHost<TObject>(
 
     private async Task<long?> CommitAsync(ThreeportDb db, ObjectKey key, long sequence, bool deleteRow, DateTimeOffset? dueAt, CancellationToken ct)
     {
-        using var write = await leases.Writes.EnterAsync(ct);
+        using var write = await writes.EnterAsync(db, ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        // The whole outcome is one transaction already: no savepoint around SaveChanges.
+        db.Database.AutoSavepointsEnabled = false;
         await db.SaveChangesAsync(ct);
-        var rows = db.OutboxMessages.Where(m => m.ObjectType == key.Type && m.ObjectId == key.Id && m.Sequence == sequence);
+        (string, object)[] row = [("$type", key.Type), ("$id", key.Id), ("$sequence", sequence)];
         var handled = deleteRow
-            ? await rows.ExecuteDeleteAsync(ct)
-            : await rows.ExecuteUpdateAsync(
-                set => set.SetProperty(m => m.AvailableAt, dueAt!.Value.ToUnixTimeMilliseconds()).SetProperty(m => m.Attempt, m => m.Attempt + 1),
-                ct);
+            ? await db.ExecuteAsync("DELETE FROM OutboxMessages WHERE ObjectType = $type AND ObjectId = $id AND Sequence = $sequence", ct, row)
+            : await db.ExecuteAsync(
+                "UPDATE OutboxMessages SET AvailableAt = $due, Attempt = Attempt + 1 WHERE ObjectType = $type AND ObjectId = $id AND Sequence = $sequence",
+                ct,
+                [.. row, ("$due", dueAt!.Value.ToUnixTimeMilliseconds())]);
         await leases.ReleaseAsync(db, key, ct);
         await transaction.CommitAsync(ct);
 
@@ -270,51 +270,58 @@ public sealed class ReconcilerHost<TObject>(
         return handled == 0 ? time.GetUtcNow().ToUnixTimeMilliseconds() : dueAt?.ToUnixTimeMilliseconds();
     }
 
-    private async Task<long?> RescheduleContendedAsync(ObjectKey key, CancellationToken ct)
+    private async Task<long?> RescheduleContendedAsync(ThreeportDb db, ObjectKey key, CancellationToken ct)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<ThreeportDb>();
-        var attempt = await db.OutboxMessages
-            .Where(m => m.ObjectType == key.Type && m.ObjectId == key.Id)
-            .Select(m => (int?)m.Attempt)
-            .FirstOrDefaultAsync(ct);
-        if (attempt is null)
+        var row = await ReadRowAsync(db, key, ct);
+        if (row is null)
         {
             return null;
         }
 
-        var dueAt = time.GetUtcNow() + backoff.Next(attempt.Value + 1, Random.Shared.NextDouble());
-        var dueAtMs = dueAt.ToUnixTimeMilliseconds();
-        using var write = await leases.Writes.EnterAsync(ct);
-        await db.OutboxMessages
-            .Where(m => m.ObjectType == key.Type && m.ObjectId == key.Id)
-            .ExecuteUpdateAsync(set => set.SetProperty(m => m.AvailableAt, dueAtMs).SetProperty(m => m.Attempt, m => m.Attempt + 1), ct);
+        var dueAt = (time.GetUtcNow() + backoff.Next(row.Value.Attempt + 1, Random.Shared.NextDouble())).ToUnixTimeMilliseconds();
+        using (await writes.EnterAsync(db, ct))
+        {
+            await db.ExecuteAsync(
+                "UPDATE OutboxMessages SET AvailableAt = $due, Attempt = Attempt + 1 WHERE ObjectType = $type AND ObjectId = $id",
+                ct,
+                ("$type", key.Type), ("$id", key.Id), ("$due", dueAt));
+        }
+
         observer.Observe(key, ReconcileOutcome.RequeueAfter, null);
-        return dueAtMs;
+        return dueAt;
     }
 
     // Keeps the lease alive during long reconciles; if it is lost, the work is cancelled so that two
-    // reconciles never run on one object.
-    private async Task RenewWhileWorkingAsync(ObjectKey key, CancellationTokenSource work)
+    // reconciles never run on one object. A timer rather than a loop: most reconciles end long before the first
+    // renewal, and a cancelled wait per reconcile would cost an exception each.
+    private ITimer RenewWhileWorking(ObjectKey key, CancellationTokenSource work)
     {
-        using var timer = new PeriodicTimer(leases.Duration / 3, time);
-        try
+        var period = leases.Duration / 3;
+        return time.CreateTimer(_ => _ = RenewAsync(), null, period, period);
+
+        async Task RenewAsync()
         {
-            while (await timer.WaitForNextTickAsync(work.Token))
+            try
             {
-                if (!await leases.RenewAsync(key, work.Token))
+                if (!work.IsCancellationRequested && !await leases.RenewAsync(key, work.Token))
                 {
                     log.LogWarning("Lost the lease of {Object}; cancelling its reconcile", key);
                     await work.CancelAsync();
                 }
             }
-        }
-        catch (OperationCanceledException)
-        {
-            // The reconcile finished.
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+            {
+                // The reconcile finished meanwhile.
+            }
+            catch (Exception ex)
+            {
+                log.LogWarning(ex, "Failed to renew the lease of {Object}; trying again at the next renewal", key);
+            }
         }
     }
 
     private static string FailureReason(bool deleting, TObject obj) =>
         deleting ? "FailedDelete" : obj.CreationConfirmed is null ? "FailedCreate" : "FailedUpdate";
+
+    private readonly record struct OutboxRow(long Sequence, int Attempt, string Operation);
 }

@@ -8,13 +8,14 @@ namespace Threeport.Modules.Workloads.Reconcilers;
 
 // Writes WorkloadEvents in their own transaction: a failure must stay recorded even though the reconcile
 // that hit it is rolled back. Repeats of one event update its time instead of adding rows.
-internal sealed class WorkloadEventWriter(IDbContextFactory<ThreeportDb> dbFactory, TimeProvider time)
+internal sealed class WorkloadEventWriter(IDbContextFactory<ThreeportDb> dbFactory, SqliteWriteGate writes, TimeProvider time)
 {
     public async Task RecordFailureAsync(long instanceId, string reason, string message, CancellationToken ct)
     {
         var uid = "threeport-" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes($"{reason}/{message}")))[..16].ToLowerInvariant();
         await RecordAsync(instanceId, null, uid, "Failed", reason, message, time.GetUtcNow(), ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
+        using var write = await writes.EnterAsync(db, ct);
         await db.Set<WorkloadInstance>().Where(i => i.ID == instanceId)
             .ExecuteUpdateAsync(set => set.SetProperty(i => i.Status, WorkloadInstanceStatus.Error), ct);
     }
@@ -53,7 +54,7 @@ internal sealed class WorkloadEventWriter(IDbContextFactory<ThreeportDb> dbFacto
 
         try
         {
-            await db.SaveChangesAsync(ct);
+            await writes.SaveChangesAsync(db, ct);
         }
         catch (DbUpdateException)
         {

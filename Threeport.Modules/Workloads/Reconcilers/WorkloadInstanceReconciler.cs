@@ -18,6 +18,7 @@ namespace Threeport.Modules.Workloads.Reconcilers;
 internal sealed class WorkloadInstanceReconciler(
     ThreeportDb db,
     IDbContextFactory<ThreeportDb> dbFactory,
+    SqliteWriteGate writes,
     IRuntimeConnections runtimes,
     WorkloadEventWriter events,
     TimeProvider time,
@@ -67,7 +68,7 @@ internal sealed class WorkloadInstanceReconciler(
         {
             await DeleteFromClusterAsync(api, stale, ct);
             records.Remove(stale);
-            await records.SaveChangesAsync(ct);
+            await writes.SaveChangesAsync(records, ct);
             log.LogInformation("Pruned {Kind} {Namespace}/{Name} of WorkloadInstance {Instance}", stale.Kind, stale.ResourceNamespace, stale.ResourceName, obj.Name);
         }
 
@@ -133,7 +134,7 @@ internal sealed class WorkloadInstanceReconciler(
             ThreeportLabels.Apply(desired, definition.Name, obj.Name, obj.ID);
             var live = await api.ApplyAsync(type, desired, ThreeportLabels.FieldManager, ct);
             var record = Record(applied, records, obj, type, desired, live, order);
-            await records.SaveChangesAsync(ct);
+            await writes.SaveChangesAsync(records, ct);
             if (type.Kind == "CustomResourceDefinition" && !await WaitEstablishedAsync(api, type, name, ct))
             {
                 return null;
@@ -215,7 +216,7 @@ internal sealed class WorkloadInstanceReconciler(
         // process that died before recording it.
         await api.DeleteAsync(await api.ResolveAsync("v1", "Namespace", ct), null, GeneratedNamespace(obj), ct);
         records.RemoveRange(applied);
-        await records.SaveChangesAsync(ct);
+        await writes.SaveChangesAsync(records, ct);
         log.LogInformation("Removed {Count} resources of WorkloadInstance {Name}", applied.Count, obj.Name);
     }
 
