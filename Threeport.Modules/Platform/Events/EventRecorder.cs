@@ -11,11 +11,12 @@ public sealed class EventRecorder(TimeProvider time)
     public const string Normal = "Normal";
     public const string Warning = "Warning";
 
-    public async Task RecordAsync(ThreeportDb db, ObjectKey about, string controller, string type, string reason, string? note, CancellationToken ct)
+    public async Task RecordAsync(ThreeportDb db, ObjectKey about, string controller, string type, string reason, string? note, CancellationToken ct, bool once = false)
     {
         var now = time.GetUtcNow();
         note = note is { Length: > 2000 } ? note[..2000] : note;
-        var existing = await db.Events.FirstOrDefaultAsync(
+        // `once`: an event that can happen only once per object (its creation, its deletion) has nothing to count again.
+        var existing = once ? null : await db.Events.FirstOrDefaultAsync(
             e => e.ObjectType == about.Type && e.ObjectID == about.Id && e.Reason == reason && e.Note == note, ct);
         if (existing is not null)
         {

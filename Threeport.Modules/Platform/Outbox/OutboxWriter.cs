@@ -50,15 +50,16 @@ public sealed class OutboxWriter(NotificationDispatcher dispatcher, SqliteWriteG
     }
 
     private static Task<int> UpsertAsync(ThreeportDb db, ObjectKey key, Operation operation, long now, CancellationToken ct) =>
-        db.Database.ExecuteSqlInterpolatedAsync(
-            $"""
-             INSERT INTO OutboxMessages (ObjectType, ObjectId, Operation, CreatedAt, AvailableAt, Attempt, Sequence)
-             VALUES ({key.Type}, {key.Id}, {operation.ToString()}, {now}, {now}, 0, 1)
-             ON CONFLICT (ObjectType, ObjectId) DO UPDATE SET
-                 Operation = excluded.Operation,
-                 AvailableAt = MIN(AvailableAt, excluded.AvailableAt),
-                 Attempt = 0,
-                 Sequence = Sequence + 1
-             """,
-            ct);
+        db.ExecuteAsync(
+            """
+            INSERT INTO OutboxMessages (ObjectType, ObjectId, Operation, CreatedAt, AvailableAt, Attempt, Sequence)
+            VALUES ($type, $id, $operation, $now, $now, 0, 1)
+            ON CONFLICT (ObjectType, ObjectId) DO UPDATE SET
+                Operation = excluded.Operation,
+                AvailableAt = MIN(AvailableAt, excluded.AvailableAt),
+                Attempt = 0,
+                Sequence = Sequence + 1
+            """,
+            ct,
+            ("$type", key.Type), ("$id", key.Id), ("$operation", operation.ToString()), ("$now", now));
 }

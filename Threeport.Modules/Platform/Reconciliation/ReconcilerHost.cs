@@ -182,7 +182,7 @@ public sealed class ReconcilerHost<TObject>(
                 obj.DeletionAcknowledged ??= now;
                 obj.DeletionConfirmed = now;
                 db.Remove(obj);
-                await events.RecordAsync(db, key, type.Controller, EventRecorder.Normal, "SuccessfulDelete", $"{type.Name} {key.Id} deleted", stoppingToken);
+                await events.RecordAsync(db, key, type.Controller, EventRecorder.Normal, "SuccessfulDelete", $"{type.Name} {key.Id} deleted", stoppingToken, once: true);
                 log.LogInformation("Deleted {Object}", key);
                 return await CommitGuardedAsync(db, key, sequence, deleteRow: true, dueAt: null, stoppingToken);
             case ReconcileOutcome.Done:
@@ -190,7 +190,7 @@ public sealed class ReconcilerHost<TObject>(
                 {
                     obj.CreationAcknowledged ??= now;
                     obj.CreationConfirmed = now;
-                    await events.RecordAsync(db, key, type.Controller, EventRecorder.Normal, "SuccessfulCreate", $"{type.Name} {key.Id} created", stoppingToken);
+                    await events.RecordAsync(db, key, type.Controller, EventRecorder.Normal, "SuccessfulCreate", $"{type.Name} {key.Id} created", stoppingToken, once: true);
                 }
 
                 obj.Reconciled = true;
