@@ -12,6 +12,10 @@ internal sealed class ObjectStore(TimeProvider time, IStorePersistence? persiste
 
     private readonly object gate = new();
     private readonly Dictionary<string, SortedDictionary<string, StoredObject>> data = new(StringComparer.Ordinal);
+
+    // The same objects by kind and namespace, by name: listing or watching one namespace (the simulator does it for
+    // every pod and service change) costs that namespace's objects, not every object of the kind.
+    private readonly Dictionary<(string Key, string Namespace), SortedDictionary<string, StoredObject>> byNamespace = [];
     private readonly Dictionary<string, HashSet<ObjectRef>> dependents = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> namespaceCounts = new(StringComparer.Ordinal);
     private readonly HashSet<string> terminating = new(StringComparer.Ordinal);
@@ -75,15 +79,16 @@ internal sealed class ObjectStore(TimeProvider time, IStorePersistence? persiste
         lock (gate)
         {
             var items = new List<KeyValuePair<string, StoredObject>>();
-            if (data.TryGetValue(key, out var map))
+            if (ns is not null)
             {
-                foreach (var kv in map)
+                if (byNamespace.TryGetValue((key, ns), out var names))
                 {
-                    if (ns is null || kv.Key.StartsWith(ns + "/", StringComparison.Ordinal))
-                    {
-                        items.Add(kv);
-                    }
+                    items.AddRange(names.Select(kv => KeyValuePair.Create(ns + "/" + kv.Key, kv.Value)));
                 }
+            }
+            else if (data.TryGetValue(key, out var map))
+            {
+                items.AddRange(map);
             }
 
             return (items, resourceVersion);
@@ -240,14 +245,11 @@ internal sealed class ObjectStore(TimeProvider time, IStorePersistence? persiste
         lock (gate)
         {
             var result = new List<ObjectRef>();
-            foreach (var (key, map) in data)
+            foreach (var key in data.Keys)
             {
-                foreach (var k in map.Keys)
+                if (byNamespace.TryGetValue((key, ns), out var names))
                 {
-                    if (k.StartsWith(ns + "/", StringComparison.Ordinal))
-                    {
-                        result.Add(new ObjectRef(key, ns, k[(ns.Length + 1)..]));
-                    }
+                    result.AddRange(names.Keys.Select(name => new ObjectRef(key, ns, name)));
                 }
             }
 
@@ -264,17 +266,10 @@ internal sealed class ObjectStore(TimeProvider time, IStorePersistence? persiste
             backlog = [];
             if (fromResourceVersion is null or 0)
             {
-                if (data.TryGetValue(key, out var map))
+                foreach (var (k, obj) in List(key, ns).Items)
                 {
-                    foreach (var (k, obj) in map)
-                    {
-                        var slash = k.IndexOf('/', StringComparison.Ordinal);
-                        var objNs = k[..slash];
-                        if (ns is null || objNs == ns)
-                        {
-                            backlog.Add(new WatchEvent("ADDED", key, objNs, k[(slash + 1)..], obj.ResourceVersion, obj.Json));
-                        }
-                    }
+                    var slash = k.IndexOf('/', StringComparison.Ordinal);
+                    backlog.Add(new WatchEvent("ADDED", key, k[..slash], k[(slash + 1)..], obj.ResourceVersion, obj.Json));
                 }
             }
             else
@@ -327,6 +322,13 @@ internal sealed class ObjectStore(TimeProvider time, IStorePersistence? persiste
         }
 
         map[ns + "/" + name] = obj;
+        if (!byNamespace.TryGetValue((key, ns), out var names))
+        {
+            names = new SortedDictionary<string, StoredObject>(StringComparer.Ordinal);
+            byNamespace[(key, ns)] = names;
+        }
+
+        names[name] = obj;
         var self = new ObjectRef(key, ns, name);
         if (previous is not null)
         {
@@ -360,6 +362,11 @@ internal sealed class ObjectStore(TimeProvider time, IStorePersistence? persiste
         var map = data[key];
         var previous = map[ns + "/" + name];
         map.Remove(ns + "/" + name);
+        if (byNamespace.TryGetValue((key, ns), out var names) && names.Remove(name) && names.Count == 0)
+        {
+            byNamespace.Remove((key, ns));
+        }
+
         var self = new ObjectRef(key, ns, name);
         foreach (var owner in previous.OwnerUids)
         {
