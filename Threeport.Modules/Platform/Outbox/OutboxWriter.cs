@@ -49,17 +49,17 @@ public sealed class OutboxWriter(NotificationDispatcher dispatcher, SqliteWriteG
         dispatcher.Committed(key, now);
     }
 
+    // Through EF's command pipeline, where interceptors see every API write (the storage-fault tests inject there).
     private static Task<int> UpsertAsync(ThreeportDb db, ObjectKey key, Operation operation, long now, CancellationToken ct) =>
-        db.ExecuteAsync(
-            """
-            INSERT INTO OutboxMessages (ObjectType, ObjectId, Operation, CreatedAt, AvailableAt, Attempt, Sequence)
-            VALUES ($type, $id, $operation, $now, $now, 0, 1)
-            ON CONFLICT (ObjectType, ObjectId) DO UPDATE SET
-                Operation = excluded.Operation,
-                AvailableAt = MIN(AvailableAt, excluded.AvailableAt),
-                Attempt = 0,
-                Sequence = Sequence + 1
-            """,
-            ct,
-            ("$type", key.Type), ("$id", key.Id), ("$operation", operation.ToString()), ("$now", now));
+        db.Database.ExecuteSqlInterpolatedAsync(
+            $"""
+             INSERT INTO OutboxMessages (ObjectType, ObjectId, Operation, CreatedAt, AvailableAt, Attempt, Sequence)
+             VALUES ({key.Type}, {key.Id}, {operation.ToString()}, {now}, {now}, 0, 1)
+             ON CONFLICT (ObjectType, ObjectId) DO UPDATE SET
+                 Operation = excluded.Operation,
+                 AvailableAt = MIN(AvailableAt, excluded.AvailableAt),
+                 Attempt = 0,
+                 Sequence = Sequence + 1
+             """,
+            ct);
 }
