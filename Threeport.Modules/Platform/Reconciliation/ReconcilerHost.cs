@@ -160,6 +160,11 @@ public sealed class ReconcilerHost<TObject>(
                 failure = ex;
                 result = ReconcileResult.RequeueAfter(TimeSpan.Zero);
             }
+            finally
+            {
+                // A renewal already under way sees this and does not report the released lease as lost.
+                await work.CancelAsync();
+            }
         }
 
         var deleting = obj.DeletionScheduled is not null;
