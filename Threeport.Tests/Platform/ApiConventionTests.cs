@@ -27,6 +27,12 @@ public sealed class ApiConventionTests
         page.Data!.Should().ContainSingle().Which!["Color"]!.GetValue<string>().Should().Be(color);
         var all = await ApiResponse.ReadAsync(await cp.Client.GetAsync("/v0/widgets?size=-1"));
         all.Data!.Select(w => w!["ID"]!.GetValue<long>()).Should().BeInAscendingOrder().And.HaveCount(7);
+        all.Envelope["Meta"]!["TotalCount"]!.GetValue<long>().Should().Be(7);
+        foreach (var (size, because) in new[] { (3, "a full first page counts the matches beyond it"), (10, "a first page that is not full holds them all") })
+        {
+            var first = await ApiResponse.ReadAsync(await cp.Client.GetAsync($"/v0/widgets?color={color}&page=1&size={size}"));
+            first.Envelope["Meta"]!["TotalCount"]!.GetValue<long>().Should().Be(4, because);
+        }
     }
 
     [Test]
