@@ -123,6 +123,35 @@ public sealed class WorkloadLifecycleTests
     }
 
     [Test]
+    public async Task ASettledInstance_ReconciledAgain_RewritesNoResourceRecord()
+    {
+        var definitionId = await cp.CreateDefinitionAsync(WorkloadTestKit.ThreeResources);
+        var instanceId = await cp.CreateInstanceAsync(definitionId);
+        await cp.ReconciledAsync(instanceId);
+
+        // The first reconcile that changes nothing records "Unchanged"; the ones after it write nothing.
+        await ReconcileAgainAsync(instanceId);
+        var settled = await RecordStampsAsync(instanceId);
+        await ReconcileAgainAsync(instanceId);
+
+        (await RecordStampsAsync(instanceId)).Should().Equal(settled);
+        settled.Should().HaveCount(4).And.OnlyContain(r => r.LastOperation == "Unchanged");
+    }
+
+    private async Task ReconcileAgainAsync(long instanceId)
+    {
+        var generation = (await cp.GetAsync("workload-instances", instanceId))["Generation"]!.GetValue<long>();
+        await cp.PatchAsync("workload-instances", instanceId, new { Reconciled = false });
+        await cp.EventuallyAsync("workload-instances", instanceId, i => i["Generation"]!.GetValue<long>() > generation && i["Reconciled"]!.GetValue<bool>(), TimeSpan.FromSeconds(60));
+    }
+
+    private async Task<List<(string Kind, string UpdatedAt, string LastOperation)>> RecordStampsAsync(long instanceId) =>
+        (await cp.ResourcesOfAsync(instanceId))
+            .Select(r => (r!["Kind"]!.GetValue<string>(), r["UpdatedAt"]!.GetValue<string>(), r["LastOperation"]!.GetValue<string>()))
+            .OrderBy(r => r.Item1)
+            .ToList();
+
+    [Test]
     public async Task Drift_ADeletedOrChangedResource_IsPutBack()
     {
         var instanceId = await cp.CreateInstanceAsync(await cp.CreateDefinitionAsync(WorkloadTestKit.ThreeResources));

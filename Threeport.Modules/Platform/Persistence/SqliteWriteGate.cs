@@ -24,9 +24,14 @@ public sealed class SqliteWriteGate
         return new Releaser(gate, db);
     }
 
-    // SaveChanges as one writer of this process.
+    // SaveChanges as one writer of this process; nothing to save takes no turn.
     public async Task<int> SaveChangesAsync(ThreeportDb db, CancellationToken ct)
     {
+        if (!db.ChangeTracker.HasChanges())
+        {
+            return 0;
+        }
+
         using var write = await EnterAsync(db, ct);
         return await db.SaveChangesAsync(ct);
     }

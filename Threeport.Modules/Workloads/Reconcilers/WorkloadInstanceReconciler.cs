@@ -156,6 +156,9 @@ internal sealed class WorkloadInstanceReconciler(
         var name = desired["metadata"]!["name"]!.GetValue<string>();
         var json = desired.ToJsonString();
         var generation = live["metadata"]?["generation"] is JsonValue g && g.TryGetValue<long>(out var gen) ? gen : (long?)null;
+        var uid = live["metadata"]?["uid"]?.GetValue<string>();
+        var status = live["status"]?.ToJsonString();
+        var ready = ResourceHealth.IsReady(live);
         var record = applied.FirstOrDefault(a => a.Kind == type.Kind && a.APIVersion == type.ApiVersion && a.ResourceNamespace == ns && a.ResourceName == name);
         var now = time.GetUtcNow();
         if (record is null)
@@ -176,14 +179,22 @@ internal sealed class WorkloadInstanceReconciler(
         }
         else
         {
-            record.LastOperation = record.JSONDefinition == json && record.AppliedGeneration == generation ? "Unchanged" : "Updated";
+            var operation = record.JSONDefinition == json && record.AppliedGeneration == generation ? "Unchanged" : "Updated";
+            if (operation == "Unchanged" && record.LastOperation == operation && record.ResourceUID == uid
+                && record.RuntimeDefinition == status && record.Ready == ready && record.ApplyOrder == order)
+            {
+                // Nothing to record: repeated reconciles of a settled instance write nothing.
+                return record;
+            }
+
+            record.LastOperation = operation;
         }
 
         record.JSONDefinition = json;
         record.AppliedGeneration = generation;
-        record.ResourceUID = live["metadata"]?["uid"]?.GetValue<string>();
-        record.RuntimeDefinition = live["status"]?.ToJsonString();
-        record.Ready = ResourceHealth.IsReady(live);
+        record.ResourceUID = uid;
+        record.RuntimeDefinition = status;
+        record.Ready = ready;
         record.ApplyOrder = order;
         record.UpdatedAt = now;
         return record;
