@@ -128,16 +128,9 @@ public static class ObjectEndpoints<TObject>
         for (var attempt = 1; ; attempt++)
         {
             IResult? result;
-            if (attempt == 1)
+            using (attempt == 1 ? default : await writes.EnterAsync(db, ct))
             {
                 result = await TryUpdateAsync(type, objectId, body, db, services, replace, ct);
-            }
-            else
-            {
-                using (await writes.EnterAsync(db, ct))
-                {
-                    result = await TryUpdateAsync(type, objectId, body, db, services, replace, ct);
-                }
             }
 
             if (result is not null || attempt == UpdateAttempts)
