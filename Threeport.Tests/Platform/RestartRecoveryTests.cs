@@ -34,6 +34,31 @@ public sealed class RestartRecoveryTests
     }
 
     [Test]
+    public async Task ABacklogFoundAtStart_IsClaimedInBatches_ReconciledOnceEach_AndLeavesNoLease()
+    {
+        // 150 pending objects fill the channel: each worker takes a share of it and claims those leases together.
+        var dataDirectory = TestControlPlane.NewDataDirectory();
+        var ids = new List<long>();
+        await using (var first = await TestControlPlane.StartAsync(dataDirectory, settings: new Dictionary<string, string?> { ["Threeport:Controllers:Test:Enabled"] = "false" }))
+        {
+            for (var i = 0; i < 150; i++)
+            {
+                ids.Add((await first.CreateWidgetAsync())["ID"]!.GetValue<long>());
+            }
+        }
+
+        await using var second = await TestControlPlane.StartAsync(dataDirectory);
+        foreach (var id in ids)
+        {
+            await second.EventuallyAsync("widgets", id, w => w["Reconciled"]!.GetValue<bool>());
+        }
+
+        ids.Select(second.Widgets.CallsFor).Should().AllSatisfy(calls => calls.Should().Be(1));
+        (await second.WithDbAsync(db => db.Leases.CountAsync())).Should().Be(0);
+        (await second.WithDbAsync(db => db.OutboxMessages.CountAsync())).Should().Be(0);
+    }
+
+    [Test]
     public async Task LeftoversOfACrash_PendingRowsAndUnexpiredLeases_AreDeliveredAfterRestart()
     {
         var dataDirectory = TestControlPlane.NewDataDirectory();

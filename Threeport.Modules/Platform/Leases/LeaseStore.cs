@@ -27,11 +27,37 @@ public sealed class LeaseStore(IDbContextFactory<ThreeportDb> dbFactory, SqliteW
 
     public TimeSpan Duration => settings.Value.LeaseDuration;
 
-    public async Task<bool> TryClaimAsync(ThreeportDb db, ObjectKey key, CancellationToken ct)
+    public async Task<bool> TryClaimAsync(ThreeportDb db, ObjectKey key, CancellationToken ct) =>
+        (await TryClaimAsync(db, [key], ct)).Count == 1;
+
+    // Several leases in one write transaction (a backlog is claimed in batches); returns the ones claimed.
+    public async Task<HashSet<ObjectKey>> TryClaimAsync(IReadOnlyList<ObjectKey> keys, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await TryClaimAsync(db, keys, ct);
+    }
+
+    private async Task<HashSet<ObjectKey>> TryClaimAsync(ThreeportDb db, IReadOnlyList<ObjectKey> keys, CancellationToken ct)
     {
         var now = Now();
+        var claimed = new HashSet<ObjectKey>();
         using var write = await writes.EnterAsync(db, ct);
-        return await db.ExecuteAsync(ClaimSql, ct, Parameters(key, ("$expires", now + (long)Duration.TotalMilliseconds), ("$now", now))) == 1;
+        // One statement commits on its own; several share a transaction, so a batch costs one commit.
+        await using var transaction = keys.Count > 1 ? await db.Database.BeginTransactionAsync(ct) : null;
+        foreach (var key in keys)
+        {
+            if (await db.ExecuteAsync(ClaimSql, ct, Parameters(key, ("$expires", now + (long)Duration.TotalMilliseconds), ("$now", now))) == 1)
+            {
+                claimed.Add(key);
+            }
+        }
+
+        if (transaction is not null)
+        {
+            await transaction.CommitAsync(ct);
+        }
+
+        return claimed;
     }
 
     // False when the lease was lost (expired and taken over): the caller must stop working on the object.

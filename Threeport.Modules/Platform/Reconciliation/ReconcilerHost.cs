@@ -42,21 +42,26 @@ public sealed class ReconcilerHost<TObject>(
         var workers = Math.Max(1, settings.Value.ControllerFor(type.Controller).Workers);
         log.LogInformation("Started {Workers} workers reconciling {ObjectType} for the {Controller} controller", workers, type.Name, type.Controller);
         // Returns only when every worker has finished or handed back its object (controller-runtime wg.Wait()).
-        await Task.WhenAll(Enumerable.Range(0, workers).Select(_ => WorkAsync(channel.Reader, stoppingToken)));
+        await Task.WhenAll(Enumerable.Range(0, workers).Select(_ => WorkAsync(channel.Reader, workers, stoppingToken)));
     }
 
-    private async Task WorkAsync(System.Threading.Channels.ChannelReader<ObjectKey> reader, CancellationToken stoppingToken)
+    private async Task WorkAsync(System.Threading.Channels.ChannelReader<ObjectKey> reader, int workers, CancellationToken stoppingToken)
     {
         try
         {
             while (await reader.WaitToReadAsync(stoppingToken))
             {
-                while (!stoppingToken.IsCancellationRequested && reader.TryRead(out var key))
+                var batch = TakeBatch(reader, workers);
+                var claimed = await ClaimBatchAsync(batch, stoppingToken);
+                foreach (var key in batch)
                 {
                     long? remainingDueAt = null;
                     try
                     {
-                        remainingDueAt = await ProcessAsync(key, stoppingToken);
+                        if (!stoppingToken.IsCancellationRequested)
+                        {
+                            remainingDueAt = await ProcessAsync(key, claimed.Remove(key) ? claimed.At : null, stoppingToken);
+                        }
                     }
                     catch (Exception ex) when (stoppingToken.IsCancellationRequested)
                     {
@@ -67,6 +72,9 @@ public sealed class ReconcilerHost<TObject>(
                         dispatcher.Completed(key, stoppingToken.IsCancellationRequested ? null : remainingDueAt);
                     }
                 }
+
+                // Claimed for this batch but never started (shutdown): handed back with their leases.
+                await ReleaseAsync(claimed);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -75,15 +83,70 @@ public sealed class ReconcilerHost<TObject>(
         }
     }
 
-    // Returns when the object's outbox row is due again (Unix ms), or null when nothing is pending.
-    private async Task<long?> ProcessAsync(ObjectKey key, CancellationToken stoppingToken)
+    // A backlog is taken a share at a time (so the other workers still get work), at most MaxBatch objects.
+    private static List<ObjectKey> TakeBatch(System.Threading.Channels.ChannelReader<ObjectKey> reader, int workers)
+    {
+        var limit = Math.Clamp(reader.Count / workers, 1, MaxBatch);
+        var batch = new List<ObjectKey>(limit);
+        while (batch.Count < limit && reader.TryRead(out var key))
+        {
+            batch.Add(key);
+        }
+
+        return batch;
+    }
+
+    // Leases of a batch in one write transaction. A single object, or a failed batch claim, is claimed by ProcessAsync.
+    private async Task<ClaimedBatch> ClaimBatchAsync(List<ObjectKey> batch, CancellationToken stoppingToken)
+    {
+        if (batch.Count < 2)
+        {
+            return new ClaimedBatch([], null);
+        }
+
+        try
+        {
+            var at = time.GetUtcNow();
+            return new ClaimedBatch(await leases.TryClaimAsync(batch, stoppingToken), at);
+        }
+        catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+        {
+            log.LogWarning(ex, "Failed to claim a batch of {Count} {ObjectType} leases; claiming them one by one", batch.Count, type.Name);
+            return new ClaimedBatch([], null);
+        }
+        catch (OperationCanceledException)
+        {
+            return new ClaimedBatch([], null);
+        }
+    }
+
+    private async Task ReleaseAsync(ClaimedBatch claimed)
+    {
+        foreach (var key in claimed.Keys)
+        {
+            using var timeout = new CancellationTokenSource(ReleaseTimeout, time);
+            try
+            {
+                await leases.ReleaseAsync(key, timeout.Token);
+            }
+            catch (Exception ex)
+            {
+                log.LogWarning(ex, "Failed to release the lease of {Object}; it expires on its own", key);
+            }
+        }
+    }
+
+    // Returns when the object's outbox row is due again (Unix ms), or null when nothing is pending. `claimedAt`: the
+    // lease was claimed with its batch then; it is claimed again if the batch's earlier objects took a while.
+    private async Task<long?> ProcessAsync(ObjectKey key, DateTimeOffset? claimedAt, CancellationToken stoppingToken)
     {
         // One context (and one pooled connection) for the claim, the reads and the outcome.
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ThreeportDb>();
         try
         {
-            if (!await leases.TryClaimAsync(db, key, stoppingToken))
+            var fresh = claimedAt is { } at && time.GetUtcNow() - at < leases.Duration / 3;
+            if (!fresh && !await leases.TryClaimAsync(db, key, stoppingToken))
             {
                 log.LogDebug("Requeued {Object}: locked by another reconcile", key);
                 return await RescheduleContendedAsync(db, key, stoppingToken);
@@ -328,5 +391,12 @@ public sealed class ReconcilerHost<TObject>(
     private static string FailureReason(bool deleting, TObject obj) =>
         deleting ? "FailedDelete" : obj.CreationConfirmed is null ? "FailedCreate" : "FailedUpdate";
 
+    private const int MaxBatch = 16;
+
     private readonly record struct OutboxRow(long Sequence, int Attempt, string Operation);
+
+    private sealed record ClaimedBatch(HashSet<ObjectKey> Keys, DateTimeOffset? At)
+    {
+        public bool Remove(ObjectKey key) => Keys.Remove(key);
+    }
 }
