@@ -60,7 +60,7 @@ public sealed class ReconcilerHost<TObject>(
                     {
                         if (!stoppingToken.IsCancellationRequested)
                         {
-                            remainingDueAt = await ProcessAsync(key, claimed.Remove(key) ? claimed.At : null, stoppingToken);
+                            remainingDueAt = await ProcessAsync(key, claimed.Keys.Remove(key) ? claimed.At : null, stoppingToken);
                         }
                     }
                     catch (Exception ex) when (stoppingToken.IsCancellationRequested)
@@ -124,15 +124,21 @@ public sealed class ReconcilerHost<TObject>(
     {
         foreach (var key in claimed.Keys)
         {
-            using var timeout = new CancellationTokenSource(ReleaseTimeout, time);
-            try
-            {
-                await leases.ReleaseAsync(key, timeout.Token);
-            }
-            catch (Exception ex)
-            {
-                log.LogWarning(ex, "Failed to release the lease of {Object}; it expires on its own", key);
-            }
+            await HandBackAsync(key);
+        }
+    }
+
+    // A fresh context and token: the lease must go even when shutdown cancelled the work.
+    private async Task HandBackAsync(ObjectKey key)
+    {
+        using var timeout = new CancellationTokenSource(ReleaseTimeout, time);
+        try
+        {
+            await leases.ReleaseAsync(key, timeout.Token);
+        }
+        catch (Exception ex)
+        {
+            log.LogWarning(ex, "Failed to release the lease of {Object}; it expires on its own", key);
         }
     }
 
@@ -175,16 +181,7 @@ public sealed class ReconcilerHost<TObject>(
         {
             if (!released)
             {
-                // A fresh context and token: the lease must go even when shutdown cancelled the work (handed back).
-                using var timeout = new CancellationTokenSource(ReleaseTimeout, time);
-                try
-                {
-                    await leases.ReleaseAsync(key, timeout.Token);
-                }
-                catch (Exception ex)
-                {
-                    log.LogWarning(ex, "Failed to release the lease of {Object}; it expires on its own", key);
-                }
+                await HandBackAsync(key);
             }
         }
     }
@@ -395,8 +392,6 @@ public sealed class ReconcilerHost<TObject>(
 
     private readonly record struct OutboxRow(long Sequence, int Attempt, string Operation);
 
-    private sealed record ClaimedBatch(HashSet<ObjectKey> Keys, DateTimeOffset? At)
-    {
-        public bool Remove(ObjectKey key) => Keys.Remove(key);
-    }
+    // The leases a batch claimed at At; each key leaves Keys when its object is processed.
+    private sealed record ClaimedBatch(HashSet<ObjectKey> Keys, DateTimeOffset? At);
 }
