@@ -138,6 +138,32 @@ public sealed class WorkloadLifecycleTests
         settled.Should().HaveCount(4).And.OnlyContain(r => r.LastOperation == "Unchanged");
     }
 
+    // A reconcile records every resource before applying it, in one transaction, and what the cluster answered in one
+    // more: an apply that fails midway leaves records of what went before (with the cluster's answer) and of what it
+    // tried, so a teardown knows everything.
+    [Test]
+    public async Task AnApplyThatFails_LeavesRecordsOfWhatWentBefore_AndOfWhatItTried()
+    {
+        var definitionId = await cp.CreateDefinitionAsync(WorkloadTestKit.ThreeResources);
+        cp.DevCluster.Faults.Set(new FaultRule { Verb = "PATCH", Resource = "deployments", ErrorRate = 1, StatusCode = 403 });
+        var instanceId = await cp.CreateInstanceAsync(definitionId);
+        await cp.EventuallyAsync("workload-instances", instanceId, i => i["Status"]?.GetValue<string>() == "Error", TimeSpan.FromSeconds(30));
+
+        var records = (await cp.ResourcesOfAsync(instanceId)).ToDictionary(r => r!["Kind"]!.GetValue<string>(), r => r!);
+        records.Keys.Should().BeEquivalentTo("Namespace", "ConfigMap", "Service", "Deployment");
+        records["Deployment"]["LastOperation"]!.GetValue<string>().Should().Be("Applying");
+        records["Deployment"]["ResourceUID"].Should().BeNull("the cluster never took it");
+        foreach (var applied in new[] { "Namespace", "ConfigMap", "Service" })
+        {
+            records[applied]["LastOperation"]!.GetValue<string>().Should().Be("Created", $"the {applied} was applied before the failure");
+            records[applied]["ResourceUID"]!.GetValue<string>().Should().NotBeEmpty();
+        }
+
+        cp.DevCluster.Faults.Clear();
+        await cp.ReconciledAsync(instanceId);
+        (await cp.ResourcesOfAsync(instanceId)).Should().OnlyContain(r => r!["LastOperation"]!.GetValue<string>() == "Created" || r!["LastOperation"]!.GetValue<string>() == "Unchanged");
+    }
+
     private async Task ReconcileAgainAsync(long instanceId)
     {
         var generation = (await cp.GetAsync("workload-instances", instanceId))["Generation"]!.GetValue<long>();

@@ -24,7 +24,7 @@ public sealed class WorkloadResourceInstance : ThreeportObject
     [ControlPlaneOwned]
     public string? ResourceNamespace { get; set; }
 
-    // Created, Updated, Unchanged or Failed.
+    // Applying (recorded before its first apply), Created, Updated, Unchanged or Failed.
     [ControlPlaneOwned]
     public string? LastOperation { get; set; }
 

@@ -51,19 +51,29 @@ internal sealed class WorkloadInstanceReconciler(
         }
 
         var (desired, targetNamespace, generated) = Desired(obj, resources);
-        var kept = new HashSet<WorkloadResourceInstance>();
-        var order = 0;
-        foreach (var resource in desired)
+        var planned = new List<PlannedApply>();
+        while (planned.Count < desired.Count)
         {
-            var record = await ApplyAsync(api, obj, definition, resource, applied, records, targetNamespace, generated, order++, ct);
-            if (record is null)
+            // Up to and including the next CustomResourceDefinition: the kinds it defines resolve once it is established.
+            var batch = new List<PlannedApply>();
+            do
             {
-                return ReconcileResult.RequeueAfter(TimeSpan.FromSeconds(1), $"waiting for CustomResourceDefinition {resource.Object["metadata"]!["name"]} to be established");
+                batch.Add(await PlanAsync(api, obj, definition, desired[planned.Count + batch.Count], applied, records, targetNamespace, generated, planned.Count + batch.Count, ct));
+            }
+            while (planned.Count + batch.Count < desired.Count && batch[^1].Type.Kind != "CustomResourceDefinition");
+
+            // Recorded before they are applied, in one transaction: whatever becomes of this reconcile (a crash midway, a
+            // user change that makes its status write stale), a later teardown knows everything it may have applied.
+            await writes.SaveChangesAsync(records, ct);
+            if (await ApplyAllAsync(api, obj, batch, records, ct) is { } waiting)
+            {
+                return ReconcileResult.RequeueAfter(TimeSpan.FromSeconds(1), $"waiting for CustomResourceDefinition {waiting} to be established");
             }
 
-            kept.Add(record);
+            planned.AddRange(batch);
         }
 
+        var kept = planned.Select(p => p.Record).ToHashSet();
         foreach (var stale in applied.Where(a => !kept.Contains(a)).OrderByDescending(a => a.ApplyOrder))
         {
             await DeleteFromClusterAsync(api, stale, ct);
@@ -108,96 +118,126 @@ internal sealed class WorkloadInstanceReconciler(
         return $"{prefix}-{suffix}";
     }
 
-    // Null when a just-applied CustomResourceDefinition is not established yet.
-    private async Task<WorkloadResourceInstance?> ApplyAsync(
+    private sealed record PlannedApply(ResourceType Type, JsonObject Desired, WorkloadResourceInstance Record, int Order);
+
+    // Resolves the resource's kind, places and labels it, and finds or adds its record.
+    private async Task<PlannedApply> PlanAsync(
         ClusterApi api, WorkloadInstance obj, WorkloadDefinition definition, ManifestResource resource,
         List<WorkloadResourceInstance> applied, ThreeportDb records, string targetNamespace, bool generatedNamespace, int order, CancellationToken ct)
     {
         var desired = resource.Object;
         var metadata = (JsonObject)desired["metadata"]!;
-        var name = resource.Name;
-        try
+        var type = await ClusterCallAsync(obj, resource.Kind, metadata, () => api.ResolveAsync(resource.ApiVersion, resource.Kind, ct), ct);
+        if (type.Namespaced)
         {
-            var type = await api.ResolveAsync(resource.ApiVersion, resource.Kind, ct);
-            if (type.Namespaced)
+            if (generatedNamespace || metadata["namespace"] is null)
             {
-                if (generatedNamespace || metadata["namespace"] is null)
-                {
-                    metadata["namespace"] = targetNamespace;
-                }
+                metadata["namespace"] = targetNamespace;
             }
-            else
-            {
-                metadata.Remove("namespace");
-            }
-
-            ThreeportLabels.Apply(desired, definition.Name, obj.Name, obj.ID);
-            var live = await api.ApplyAsync(type, desired, ThreeportLabels.FieldManager, ct);
-            var record = Record(applied, records, obj, type, desired, live, order);
-            await writes.SaveChangesAsync(records, ct);
-            if (type.Kind == "CustomResourceDefinition" && !await WaitEstablishedAsync(api, type, name, ct))
-            {
-                return null;
-            }
-
-            return record;
         }
-        catch (ClusterApiException ex)
+        else
         {
-            var where = $"{resource.Kind} {metadata["namespace"]?.GetValue<string>() ?? ""}/{name}".Replace(" /", " ");
-            await events.RecordFailureAsync(obj.ID, "ApplyFailed", $"{where}: {ex.ClusterMessage}", ct);
-            throw new InvalidOperationException($"Failed to apply {where} to the runtime: {ex.Message}", ex);
+            metadata.Remove("namespace");
         }
-    }
 
-    private WorkloadResourceInstance Record(List<WorkloadResourceInstance> applied, ThreeportDb records, WorkloadInstance obj, ResourceType type, JsonObject desired, JsonObject live, int order)
-    {
-        var ns = type.Namespaced ? desired["metadata"]!["namespace"]!.GetValue<string>() : null;
-        var name = desired["metadata"]!["name"]!.GetValue<string>();
-        var json = desired.ToJsonString();
-        var generation = live["metadata"]?["generation"] is JsonValue g && g.TryGetValue<long>(out var gen) ? gen : (long?)null;
-        var uid = live["metadata"]?["uid"]?.GetValue<string>();
-        var status = live["status"]?.ToJsonString();
-        var ready = ResourceHealth.IsReady(live);
-        var record = applied.FirstOrDefault(a => a.Kind == type.Kind && a.APIVersion == type.ApiVersion && a.ResourceNamespace == ns && a.ResourceName == name);
-        var now = time.GetUtcNow();
+        ThreeportLabels.Apply(desired, definition.Name, obj.Name, obj.ID);
+        var ns = type.Namespaced ? metadata["namespace"]!.GetValue<string>() : null;
+        var record = applied.FirstOrDefault(a => a.Kind == type.Kind && a.APIVersion == type.ApiVersion && a.ResourceNamespace == ns && a.ResourceName == resource.Name);
         if (record is null)
         {
+            var now = time.GetUtcNow();
             record = new WorkloadResourceInstance
             {
                 WorkloadInstanceID = obj.ID,
                 Kind = type.Kind,
                 APIVersion = type.ApiVersion,
-                ResourceName = name,
+                ResourceName = resource.Name,
                 ResourceNamespace = ns,
+                JSONDefinition = desired.ToJsonString(),
+                ApplyOrder = order,
                 CreatedAt = now,
+                UpdatedAt = now,
                 Generation = 1,
-                LastOperation = "Created",
+                LastOperation = Applying,
             };
             applied.Add(record);
             records.Add(record);
         }
-        else
+
+        return new PlannedApply(type, desired, record, order);
+    }
+
+    // Applies in order and records what the cluster answered in one transaction, also when an apply fails (so the
+    // records of those before it are kept). Returns the name of a CustomResourceDefinition not established yet.
+    private async Task<string?> ApplyAllAsync(ClusterApi api, WorkloadInstance obj, List<PlannedApply> planned, ThreeportDb records, CancellationToken ct)
+    {
+        try
         {
-            var operation = record.JSONDefinition == json && record.AppliedGeneration == generation ? "Unchanged" : "Updated";
-            if (operation == "Unchanged" && record.LastOperation == operation && record.ResourceUID == uid
-                && record.RuntimeDefinition == status && record.Ready == ready && record.ApplyOrder == order)
+            foreach (var plan in planned)
             {
-                // Nothing to record: repeated reconciles of a settled instance write nothing.
-                return record;
+                var metadata = (JsonObject)plan.Desired["metadata"]!;
+                var live = await ClusterCallAsync(obj, plan.Type.Kind, metadata, () => api.ApplyAsync(plan.Type, plan.Desired, ThreeportLabels.FieldManager, ct), ct);
+                RecordApplied(plan.Record, plan.Desired, live, plan.Order);
+                var name = metadata["name"]!.GetValue<string>();
+                if (plan.Type.Kind == "CustomResourceDefinition" && !await WaitEstablishedAsync(api, plan.Type, name, ct))
+                {
+                    return name;
+                }
             }
 
-            record.LastOperation = operation;
+            return null;
+        }
+        finally
+        {
+            if (records.ChangeTracker.HasChanges() && !ct.IsCancellationRequested)
+            {
+                await writes.SaveChangesAsync(records, ct);
+            }
+        }
+    }
+
+    // A call the cluster refused becomes a WorkloadEvent and fails the reconcile with the cluster's own message.
+    private async Task<T> ClusterCallAsync<T>(WorkloadInstance obj, string kind, JsonObject metadata, Func<Task<T>> call, CancellationToken ct)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (ClusterApiException ex)
+        {
+            var where = $"{kind} {metadata["namespace"]?.GetValue<string>() ?? ""}/{metadata["name"]?.GetValue<string>()}".Replace(" /", " ");
+            await events.RecordFailureAsync(obj.ID, "ApplyFailed", $"{where}: {ex.ClusterMessage}", ct);
+            throw new InvalidOperationException($"Failed to apply {where} to the runtime: {ex.Message}", ex);
+        }
+    }
+
+    // The operation of a record added before its first apply, until the cluster has answered it.
+    internal const string Applying = "Applying";
+
+    private void RecordApplied(WorkloadResourceInstance record, JsonObject desired, JsonObject live, int order)
+    {
+        var json = desired.ToJsonString();
+        var generation = live["metadata"]?["generation"] is JsonValue g && g.TryGetValue<long>(out var gen) ? gen : (long?)null;
+        var uid = live["metadata"]?["uid"]?.GetValue<string>();
+        var status = live["status"]?.ToJsonString();
+        var ready = ResourceHealth.IsReady(live);
+        var operation = record.LastOperation == Applying ? "Created"
+            : record.JSONDefinition == json && record.AppliedGeneration == generation ? "Unchanged" : "Updated";
+        if (operation == "Unchanged" && record.LastOperation == operation && record.ResourceUID == uid
+            && record.RuntimeDefinition == status && record.Ready == ready && record.ApplyOrder == order)
+        {
+            // Nothing to record: repeated reconciles of a settled instance write nothing.
+            return;
         }
 
+        record.LastOperation = operation;
         record.JSONDefinition = json;
         record.AppliedGeneration = generation;
         record.ResourceUID = uid;
         record.RuntimeDefinition = status;
         record.Ready = ready;
         record.ApplyOrder = order;
-        record.UpdatedAt = now;
-        return record;
+        record.UpdatedAt = time.GetUtcNow();
     }
 
     private async Task<bool> WaitEstablishedAsync(ClusterApi api, ResourceType crdType, string name, CancellationToken ct)
