@@ -1,4 +1,7 @@
+using System.Diagnostics;
 using System.Globalization;
+using System.Reflection;
+using System.Reflection.PortableExecutable;
 using System.Text.Json;
 
 namespace Threeport.Host.Bench;
@@ -10,9 +13,20 @@ public sealed class BenchReport
 
     public List<BenchRow> Rows { get; } = [];
 
-    public string Machine { get; init; } = $"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}";
+    public string Machine { get; init; } = $"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}, {Build()}";
 
     public TimeSpan Elapsed { get; set; }
+
+    // The figures depend on how the binary was built (a Debug build, or a fresh process JIT-compiling what a
+    // ReadyToRun image already holds, is slower), so the report says which build ran.
+    private static string Build()
+    {
+        var assembly = typeof(BenchReport).Assembly;
+        var optimized = assembly.GetCustomAttribute<DebuggableAttribute>()?.IsJITOptimizerDisabled != true;
+        using var pe = new PEReader(File.OpenRead(assembly.Location));
+        var readyToRun = pe.PEHeaders.CorHeader?.ManagedNativeHeaderDirectory.Size > 0;
+        return (optimized ? "Release" : "Debug") + (readyToRun ? " ReadyToRun" : " JIT-only") + " build";
+    }
 
     public void Add(string section, string metric, double value, string unit, string baselineName, double baseline, string goal) =>
         Rows.Add(new BenchRow(section, metric, value, unit, baselineName, baseline, goal));

@@ -37,6 +37,7 @@ public static class PlatformModule
         services.AddSingleton<EncryptionKey>();
         services.AddSingleton<FieldProtector>();
         services.AddTransient<IStartupFilter, ApiErrorStartupFilter>();
+        SqliteLibrary.Configure();
         services.AddPooledDbContextFactory<ThreeportDb>((sp, options) =>
         {
             options.UseSqlite(sp.GetRequiredService<DataDirectory>().ConnectionString);
