@@ -26,6 +26,9 @@ internal sealed class WorkloadInstanceReconciler(
 {
     private static readonly TimeSpan EstablishedWait = TimeSpan.FromSeconds(10);
 
+    // The operation of a record added before its first apply, until the cluster has answered it.
+    private const string Applying = "Applying";
+
     public async Task<ReconcileResult> ReconcileAsync(WorkloadInstance obj, CancellationToken ct)
     {
         var runtimeId = obj.KubernetesRuntimeInstanceID ?? throw new InvalidOperationException("the instance names no KubernetesRuntimeInstanceID");
@@ -210,9 +213,6 @@ internal sealed class WorkloadInstanceReconciler(
             throw new InvalidOperationException($"Failed to apply {where} to the runtime: {ex.Message}", ex);
         }
     }
-
-    // The operation of a record added before its first apply, until the cluster has answered it.
-    internal const string Applying = "Applying";
 
     private void RecordApplied(WorkloadResourceInstance record, JsonObject desired, JsonObject live, int order)
     {
