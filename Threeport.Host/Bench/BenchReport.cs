@@ -23,6 +23,11 @@ public sealed class BenchReport
     {
         var assembly = typeof(BenchReport).Assembly;
         var optimized = assembly.GetCustomAttribute<DebuggableAttribute>()?.IsJITOptimizerDisabled != true;
+        if (assembly.Location.Length == 0)
+        {
+            return (optimized ? "Release" : "Debug") + " single-file build";
+        }
+
         using var pe = new PEReader(File.OpenRead(assembly.Location));
         var readyToRun = pe.PEHeaders.CorHeader?.ManagedNativeHeaderDirectory.Size > 0;
         return (optimized ? "Release" : "Debug") + (readyToRun ? " ReadyToRun" : " JIT-only") + " build";
