@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json.Nodes;
 using k8s;
+using Microsoft.Extensions.DependencyInjection;
 using k8s.Models;
 using Threeport.Modules.DevCluster;
 using Threeport.Tests.DevCluster;
@@ -176,6 +178,57 @@ public sealed class WorkloadLifecycleTests
             .Select(r => (r!["Kind"]!.GetValue<string>(), r["UpdatedAt"]!.GetValue<string>(), r["LastOperation"]!.GetValue<string>()))
             .OrderBy(r => r.Item1)
             .ToList();
+
+    // The cluster's Events about an instance's Deployment, its ReplicaSet and its pods arrive in bursts and are
+    // recorded a burst at a time: every one of them becomes exactly one WorkloadEvent of its instance.
+    [Test]
+    public async Task EveryClusterEvent_AboutAnInstancesWorkload_BecomesOneWorkloadEvent()
+    {
+        var definitionId = await cp.CreateDefinitionAsync(WorkloadTestKit.ThreeResources);
+        var instances = new[] { await cp.CreateInstanceAsync(definitionId), await cp.CreateInstanceAsync(definitionId) };
+        using var k8s = cp.KubernetesClient();
+        foreach (var instanceId in instances)
+        {
+            var ns = (await cp.ReconciledAsync(instanceId))["Namespace"]!.GetValue<string>();
+            var clusterEvents = (await k8s.CoreV1.ListNamespacedEventAsync(ns)).Items
+                .Where(e => e.InvolvedObject.Kind is "Deployment" or "ReplicaSet" or "Pod").Select(e => e.Metadata.Uid).ToList();
+            clusterEvents.Should().HaveCountGreaterThan(3, "a Deployment rolling out two pods makes several events");
+            await WordPressSampleTests.EventuallyAsync(
+                async () => (await cp.ListAsync("workload-events", $"workloadinstanceid={instanceId}")).Count >= clusterEvents.Count,
+                "the cluster's events as WorkloadEvents");
+            var recorded = (await cp.ListAsync("workload-events", $"workloadinstanceid={instanceId}")).Select(e => e!["RuntimeEventUID"]!.GetValue<string>()).ToList();
+            recorded.Should().OnlyHaveUniqueItems().And.BeEquivalentTo(clusterEvents);
+        }
+    }
+
+    // One write for a burst, but an event that cannot be recorded (its instance is gone) costs only itself, and a
+    // repeat of an event in the same burst updates its one row to the latest time.
+    [Test]
+    public async Task ABurstOfEvents_WithARepeat_AndOneOfAnInstanceThatIsGone_RecordsAllTheOthersOnce()
+    {
+        var definitionId = await cp.CreateDefinitionAsync(WorkloadTestKit.ThreeResources);
+        var first = await cp.CreateInstanceAsync(definitionId);
+        var second = await cp.CreateInstanceAsync(definitionId);
+        var writer = cp.Services.GetRequiredService<Threeport.Modules.Workloads.Reconcilers.WorkloadEventWriter>();
+        var at = DateTimeOffset.UtcNow;
+        var uid = TestControlPlane.Unique("uid");
+        await writer.RecordAsync(
+            [
+                new(first, null, uid + "-a", "Normal", "Tested", "first", at),
+                new(first, null, uid + "-a", "Normal", "Tested", "first again", at.AddSeconds(5)),
+                new(first, null, uid + "-b", "Warning", "Tested", "second", at),
+                new(long.MaxValue, null, uid + "-c", "Normal", "Tested", "no such instance", at),
+                new(second, null, uid + "-a", "Normal", "Tested", "same uid, other instance", at),
+            ],
+            CancellationToken.None);
+
+        async Task<List<JsonNode>> TestedAsync(long instanceId) =>
+            (await cp.ListAsync("workload-events", $"workloadinstanceid={instanceId}")).Where(e => e!["Reason"]!.GetValue<string>() == "Tested").Select(e => e!).ToList();
+        var ofFirst = (await TestedAsync(first)).ToDictionary(e => e["RuntimeEventUID"]!.GetValue<string>());
+        ofFirst.Keys.Should().BeEquivalentTo(uid + "-a", uid + "-b");
+        ofFirst[uid + "-a"]["Timestamp"]!.GetValue<DateTimeOffset>().Should().BeCloseTo(at.AddSeconds(5), TimeSpan.FromMilliseconds(1));
+        (await TestedAsync(second)).Select(e => e["RuntimeEventUID"]!.GetValue<string>()).Should().Equal(uid + "-a");
+    }
 
     [Test]
     public async Task Drift_ADeletedOrChangedResource_IsPutBack()

@@ -25,6 +25,10 @@ public static class ResourceHealth
         };
     }
 
+    // Kinds whose readiness the cluster reports in their status; any other kind is ready once it exists.
+    public static bool ReportsReadiness(string kind) =>
+        kind is "Deployment" or "StatefulSet" or "ReplicaSet" or "DaemonSet" or "Job" or "PersistentVolumeClaim" or "Pod" or "CustomResourceDefinition";
+
     // Only kinds that run something decide whether a workload is up.
     public static bool Runs(string kind) => kind is "Deployment" or "StatefulSet" or "DaemonSet" or "ReplicaSet" or "Job" or "Pod";
 

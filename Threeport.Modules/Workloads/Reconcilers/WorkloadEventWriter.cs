@@ -10,51 +10,71 @@ namespace Threeport.Modules.Workloads.Reconcilers;
 // that hit it is rolled back. Repeats of one event update its time instead of adding rows.
 internal sealed class WorkloadEventWriter(IDbContextFactory<ThreeportDb> dbFactory, SqliteWriteGate writes, TimeProvider time)
 {
+    // What an event says about a resource of an instance; Uid identifies it among the instance's events.
+    public sealed record Occurrence(long InstanceId, long? ResourceInstanceId, string Uid, string Type, string Reason, string Message, DateTimeOffset Timestamp);
+
     public async Task RecordFailureAsync(long instanceId, string reason, string message, CancellationToken ct)
     {
         var uid = "threeport-" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes($"{reason}/{message}")))[..16].ToLowerInvariant();
-        await RecordAsync(instanceId, null, uid, "Failed", reason, message, time.GetUtcNow(), ct);
+        await RecordAsync([new Occurrence(instanceId, null, uid, "Failed", reason, message, time.GetUtcNow())], ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         using var write = await writes.EnterAsync(db, ct);
         await db.Set<WorkloadInstance>().Where(i => i.ID == instanceId)
             .ExecuteUpdateAsync(set => set.SetProperty(i => i.Status, WorkloadInstanceStatus.Error), ct);
     }
 
-    public async Task RecordAsync(long instanceId, long? resourceInstanceId, string uid, string type, string reason, string message, DateTimeOffset timestamp, CancellationToken ct)
+    // A burst of events (a rollout makes about ten per Deployment) costs one read and one write transaction.
+    public async Task RecordAsync(IReadOnlyCollection<Occurrence> occurrences, CancellationToken ct)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var existing = await db.Set<WorkloadEvent>().FirstOrDefaultAsync(e => e.WorkloadInstanceID == instanceId && e.RuntimeEventUID == uid, ct);
-        if (existing is null)
+        // The latest of each event: a burst can carry an event and its repeats.
+        var latest = occurrences.GroupBy(o => (o.InstanceId, o.Uid)).Select(g => g.MaxBy(o => o.Timestamp)!).ToList();
+        if (latest.Count == 0)
         {
-            if (!await db.Set<WorkloadInstance>().AnyAsync(i => i.ID == instanceId, ct))
+            return;
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var instanceIds = latest.Select(o => o.InstanceId).Distinct().ToList();
+        var uids = latest.Select(o => o.Uid).Distinct().ToList();
+        var existing = await db.Set<WorkloadEvent>()
+            .Where(e => instanceIds.Contains(e.WorkloadInstanceID) && uids.Contains(e.RuntimeEventUID))
+            .ToDictionaryAsync(e => (e.WorkloadInstanceID, e.RuntimeEventUID), ct);
+        var now = time.GetUtcNow();
+        foreach (var occurrence in latest)
+        {
+            if (existing.TryGetValue((occurrence.InstanceId, occurrence.Uid), out var recorded))
             {
-                return;
+                recorded.Timestamp = occurrence.Timestamp;
+                recorded.UpdatedAt = now;
+                continue;
             }
 
-            var now = time.GetUtcNow();
             db.Add(new WorkloadEvent
             {
-                WorkloadInstanceID = instanceId,
-                WorkloadResourceInstanceID = resourceInstanceId,
-                RuntimeEventUID = uid,
-                Type = type,
-                Reason = reason,
-                Message = message.Length > 4000 ? message[..4000] : message,
-                Timestamp = timestamp,
+                WorkloadInstanceID = occurrence.InstanceId,
+                WorkloadResourceInstanceID = occurrence.ResourceInstanceId,
+                RuntimeEventUID = occurrence.Uid,
+                Type = occurrence.Type,
+                Reason = occurrence.Reason,
+                Message = occurrence.Message.Length > 4000 ? occurrence.Message[..4000] : occurrence.Message,
+                Timestamp = occurrence.Timestamp,
                 CreatedAt = now,
                 UpdatedAt = now,
                 Generation = 1,
             });
         }
-        else
-        {
-            existing.Timestamp = timestamp;
-            existing.UpdatedAt = time.GetUtcNow();
-        }
 
         try
         {
             await writes.SaveChangesAsync(db, ct);
+        }
+        catch (DbUpdateException) when (latest.Count > 1)
+        {
+            // One of them failed the batch (its instance was deleted meanwhile): the others are recorded one by one.
+            foreach (var occurrence in latest)
+            {
+                await RecordAsync([occurrence], ct);
+            }
         }
         catch (DbUpdateException)
         {

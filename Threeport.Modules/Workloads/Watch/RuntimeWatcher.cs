@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
+using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -33,6 +34,8 @@ internal sealed class RuntimeWatcher(
         ("apps/v1", "Deployment"), ("apps/v1", "StatefulSet"), ("apps/v1", "DaemonSet"), ("batch/v1", "Job"),
         ("v1", "Service"), ("v1", "ConfigMap"), ("v1", "Secret"), ("v1", "PersistentVolumeClaim"), ("v1", "ServiceAccount"),
     ];
+
+    private const int EventBatch = 256;
 
     private readonly ConcurrentDictionary<long, bool> watching = new();
 
@@ -134,18 +137,59 @@ internal sealed class RuntimeWatcher(
         }
     }
 
+    // Events come in bursts (a Deployment rolling out makes about ten): the watch hands them to a recorder that
+    // takes whatever has arrived meanwhile, so a burst costs one read and one write instead of several each.
     private Task WatchEventsAsync(long runtimeId, CancellationToken ct) =>
         KeepWatchingAsync(runtimeId, "Event", async api =>
         {
             var type = await api.ResolveAsync("v1", "Event", ct);
-            await foreach (var (eventType, obj) in api.WatchAsync(type, null, null, ct))
+            var arrived = Channel.CreateBounded<JsonObject>(new BoundedChannelOptions(EventBatch * 4) { SingleReader = true, SingleWriter = true });
+            using var recorderFailed = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var recorder = RecordClusterEventsAsync(runtimeId, arrived.Reader, recorderFailed);
+            try
             {
-                if (eventType is "ADDED" or "MODIFIED")
+                await foreach (var (eventType, obj) in api.WatchAsync(type, null, null, recorderFailed.Token))
                 {
-                    await OnClusterEventAsync(runtimeId, obj, ct);
+                    if (eventType is "ADDED" or "MODIFIED")
+                    {
+                        await arrived.Writer.WriteAsync(obj, recorderFailed.Token);
+                    }
                 }
             }
+            finally
+            {
+                arrived.Writer.TryComplete();
+                await recorder;
+            }
         }, ct);
+
+    // A batch that cannot be recorded ends the watch: watching again from the start delivers its events again.
+    private async Task RecordClusterEventsAsync(long runtimeId, ChannelReader<JsonObject> arrived, CancellationTokenSource watch)
+    {
+        var batch = new List<JsonObject>(EventBatch);
+        try
+        {
+            while (await arrived.WaitToReadAsync(watch.Token))
+            {
+                batch.Clear();
+                while (batch.Count < EventBatch && arrived.TryRead(out var clusterEvent))
+                {
+                    batch.Add(clusterEvent);
+                }
+
+                await OnClusterEventsAsync(runtimeId, batch, watch.Token);
+            }
+        }
+        catch (Exception ex) when (!watch.IsCancellationRequested)
+        {
+            log.LogWarning("Failed to record {Count} cluster events of runtime {Runtime}; watching them again: {Error}", batch.Count, runtimeId, ex.Message);
+            await watch.CancelAsync();
+        }
+        catch (OperationCanceledException)
+        {
+            // The watch ended.
+        }
+    }
 
     // A watch ends when the server closes it or the cluster is unreachable: start it again after a pause that
     // grows while the cluster keeps failing, until the runtime is gone or the control plane stops.
@@ -218,7 +262,8 @@ internal sealed class RuntimeWatcher(
 
         var generation = obj["metadata"]?["generation"] is JsonValue g && g.TryGetValue<long>(out var gen) ? gen : (long?)null;
         var drifted = eventType == "DELETED" || (generation is not null && record.AppliedGeneration is not null && generation > record.AppliedGeneration);
-        var readinessChanged = eventType != "DELETED" && ResourceHealth.IsReady(obj) != record.Ready;
+        // A kind ready as soon as it exists never changes readiness: its apply's answer already says so.
+        var readinessChanged = eventType != "DELETED" && ResourceHealth.ReportsReadiness(kind) && ResourceHealth.IsReady(obj) != record.Ready;
         if (drifted || readinessChanged)
         {
             log.LogInformation("Requeued WorkloadInstance {Instance}: {Kind} {Namespace}/{Name} {Change}", instanceId, kind, ns, name, drifted ? "changed outside Threeport" : "changed readiness");
@@ -226,53 +271,74 @@ internal sealed class RuntimeWatcher(
         }
     }
 
-    private async Task OnClusterEventAsync(long runtimeId, JsonObject clusterEvent, CancellationToken ct)
+    private async Task OnClusterEventsAsync(long runtimeId, List<JsonObject> batch, CancellationToken ct)
     {
-        var involved = clusterEvent["involvedObject"] ?? clusterEvent["regarding"];
-        var kind = involved?["kind"]?.GetValue<string>();
-        var name = involved?["name"]?.GetValue<string>();
-        var ns = involved?["namespace"]?.GetValue<string>() ?? clusterEvent["metadata"]?["namespace"]?.GetValue<string>();
-        var uid = clusterEvent["metadata"]?["uid"]?.GetValue<string>();
-        if (kind is null || name is null || uid is null)
+        var about = batch.Select(ClusterEvent.Read).OfType<ClusterEvent>().ToList();
+        if (about.Count == 0)
         {
             return;
         }
 
+        var namespaces = about.Select(e => e.Namespace).OfType<string>().Distinct().ToList();
+        var clusterScoped = about.Any(e => e.Namespace is null);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var candidates = await db.Set<WorkloadResourceInstance>().AsNoTracking()
-            .Where(r => r.ResourceNamespace == ns)
+        var candidates = (await db.Set<WorkloadResourceInstance>().AsNoTracking()
+            .Where(r => namespaces.Contains(r.ResourceNamespace!) || (clusterScoped && r.ResourceNamespace == null))
             .Join(db.Set<WorkloadInstance>().Where(i => i.KubernetesRuntimeInstanceID == runtimeId), r => r.WorkloadInstanceID, i => i.ID, (r, _) => r)
-            .ToListAsync(ct);
-        // Pods and ReplicaSets are named after the workload that made them.
-        var owner = candidates.FirstOrDefault(r => r.Kind == kind && r.ResourceName == name)
-            ?? candidates.FirstOrDefault(r => kind is "Pod" or "ReplicaSet" && ResourceHealth.Runs(r.Kind) && name.StartsWith(r.ResourceName + "-", StringComparison.Ordinal));
-        if (owner is null)
+            .ToListAsync(ct)).ToLookup(r => r.ResourceNamespace);
+        var occurrences = new List<WorkloadEventWriter.Occurrence>();
+        foreach (var e in about)
         {
-            return;
-        }
-
-        var timestamp = Timestamp(clusterEvent) ?? time.GetUtcNow();
-        await events.RecordAsync(
-            owner.WorkloadInstanceID,
-            owner.ID,
-            uid,
-            clusterEvent["type"]?.GetValue<string>() ?? "Normal",
-            clusterEvent["reason"]?.GetValue<string>() ?? "",
-            $"{kind} {name}: {clusterEvent["message"]?.GetValue<string>() ?? clusterEvent["note"]?.GetValue<string>() ?? ""}",
-            timestamp,
-            ct);
-    }
-
-    private static DateTimeOffset? Timestamp(JsonObject clusterEvent)
-    {
-        foreach (var field in new[] { "lastTimestamp", "eventTime", "firstTimestamp" })
-        {
-            if (clusterEvent[field]?.GetValue<string>() is { } text && DateTimeOffset.TryParse(text, out var at))
+            // Pods and ReplicaSets are named after the workload that made them.
+            var inNamespace = candidates[e.Namespace];
+            var owner = inNamespace.FirstOrDefault(r => r.Kind == e.Kind && r.ResourceName == e.Name)
+                ?? inNamespace.FirstOrDefault(r => e.Kind is "Pod" or "ReplicaSet" && ResourceHealth.Runs(r.Kind) && e.Name.StartsWith(r.ResourceName + "-", StringComparison.Ordinal));
+            if (owner is not null)
             {
-                return at;
+                occurrences.Add(new WorkloadEventWriter.Occurrence(
+                    owner.WorkloadInstanceID, owner.ID, e.Uid, e.Type, e.Reason, $"{e.Kind} {e.Name}: {e.Message}", e.Timestamp ?? time.GetUtcNow()));
             }
         }
 
-        return clusterEvent["metadata"]?["creationTimestamp"]?.GetValue<string>() is { } created && DateTimeOffset.TryParse(created, out var createdAt) ? createdAt : null;
+        await events.RecordAsync(occurrences, ct);
+    }
+
+    // The fields of a Kubernetes Event (core/v1 or events.k8s.io/v1) that a WorkloadEvent keeps.
+    private sealed record ClusterEvent(string Kind, string Name, string? Namespace, string Uid, string Type, string Reason, string Message, DateTimeOffset? Timestamp)
+    {
+        public static ClusterEvent? Read(JsonObject clusterEvent)
+        {
+            var involved = clusterEvent["involvedObject"] ?? clusterEvent["regarding"];
+            var kind = involved?["kind"]?.GetValue<string>();
+            var name = involved?["name"]?.GetValue<string>();
+            var uid = clusterEvent["metadata"]?["uid"]?.GetValue<string>();
+            if (kind is null || name is null || uid is null)
+            {
+                return null;
+            }
+
+            return new ClusterEvent(
+                kind,
+                name,
+                involved?["namespace"]?.GetValue<string>() ?? clusterEvent["metadata"]?["namespace"]?.GetValue<string>(),
+                uid,
+                clusterEvent["type"]?.GetValue<string>() ?? "Normal",
+                clusterEvent["reason"]?.GetValue<string>() ?? "",
+                clusterEvent["message"]?.GetValue<string>() ?? clusterEvent["note"]?.GetValue<string>() ?? "",
+                TimestampOf(clusterEvent));
+        }
+
+        private static DateTimeOffset? TimestampOf(JsonObject clusterEvent)
+        {
+            foreach (var field in new[] { "lastTimestamp", "eventTime", "firstTimestamp" })
+            {
+                if (clusterEvent[field]?.GetValue<string>() is { } text && DateTimeOffset.TryParse(text, out var at))
+                {
+                    return at;
+                }
+            }
+
+            return clusterEvent["metadata"]?["creationTimestamp"]?.GetValue<string>() is { } created && DateTimeOffset.TryParse(created, out var createdAt) ? createdAt : null;
+        }
     }
 }
