@@ -28,11 +28,13 @@ public sealed class BenchCommand : Command
 
     public static readonly Option<int?> UpdateClientsOption = new("--update-clients") { Description = "Clients sending those updates (default 16)" };
 
+    public static readonly Option<string?> RowsOption = new("--rows") { Description = "Only these rows, comma-separated (e.g. 3,4); default all of 1-6" };
+
     public BenchCommand()
         : base("bench", "Measure this machine's control plane: notification latency, reconcile throughput, end to end, API, scale, contention. "
             + "Each figure is paired with a baseline measured in the same run.\n\nExamples:\n  tptctl bench\n  tptctl bench --quick\n  tptctl bench --json --objects 20000")
     {
-        foreach (var option in new Option[] { QuickOption, JsonOption, NotificationsOption, ObjectsOption, InstancesOption, E2eConcurrencyOption, ApiConcurrencyOption, ApiSecondsOption, ScaleInstancesOption, UpdatesOption, UpdateClientsOption })
+        foreach (var option in new Option[] { QuickOption, JsonOption, NotificationsOption, ObjectsOption, InstancesOption, E2eConcurrencyOption, ApiConcurrencyOption, ApiSecondsOption, ScaleInstancesOption, UpdatesOption, UpdateClientsOption, RowsOption })
         {
             Options.Add(option);
         }
@@ -56,7 +58,25 @@ public sealed class BenchCommand : Command
             ScaleInstances = parseResult.GetValue(ScaleInstancesOption) ?? options.ScaleInstances,
             ContentionUpdates = parseResult.GetValue(UpdatesOption) ?? options.ContentionUpdates,
             ContentionClients = parseResult.GetValue(UpdateClientsOption) ?? options.ContentionClients,
+            Rows = parseResult.GetValue(RowsOption) is { } rows ? ParseRows(rows) : options.Rows,
         };
+    }
+
+    // An empty set for anything but row numbers 1-6: the caller refuses it.
+    private static HashSet<int> ParseRows(string text)
+    {
+        var rows = new HashSet<int>();
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries))
+        {
+            if (!int.TryParse(part, out var row) || !BenchOptions.AllRows.Contains(row))
+            {
+                return [];
+            }
+
+            rows.Add(row);
+        }
+
+        return rows;
     }
 
     private static async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken ct)
@@ -64,6 +84,12 @@ public sealed class BenchCommand : Command
         var output = parseResult.InvocationConfiguration.Output;
         var progress = parseResult.InvocationConfiguration.Error;
         var options = ReadOptions(parseResult);
+        if (options.Rows.Count == 0)
+        {
+            await progress.WriteLineAsync("Error: --rows takes row numbers from 1 to 6, comma-separated, e.g. --rows 3,4");
+            return 2;
+        }
+
         if (options.Notifications < 1 || options.Objects < 1 || options.E2eInstances < 1 || options.E2eConcurrency < 1 || options.ApiConcurrency < 1
             || options.ScaleInstances < 1 || options.ContentionUpdates < 1 || options.ContentionClients < 1 || options.ApiDuration <= TimeSpan.Zero)
         {

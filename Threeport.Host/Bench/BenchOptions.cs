@@ -33,6 +33,11 @@ public sealed record BenchOptions
 
     public int ContentionClients { get; init; } = 16;
 
+    // The rows to run (1-6); all by default.
+    public IReadOnlySet<int> Rows { get; init; } = AllRows;
+
+    public static IReadOnlySet<int> AllRows { get; } = new HashSet<int> { 1, 2, 3, 4, 5, 6 };
+
     public static BenchOptions Quick { get; } = new()
     {
         Notifications = 300,

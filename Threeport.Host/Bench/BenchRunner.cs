@@ -61,18 +61,26 @@ public sealed class BenchRunner(BenchOptions options, TextWriter progress)
         var home = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "tptctl-bench", Guid.NewGuid().ToString("N")[..12])).FullName;
         try
         {
-            await using (var child = await StartAsync(Path.Combine(home, "main"), new Dictionary<string, string>(), ct))
+            var rows = new (int Number, Func<BenchChild, CancellationToken, Task> Run)[]
             {
+                (1, NotificationLatencyAsync), (2, PipelineThroughputAsync), (3, EndToEndAsync), (4, ApiAsync), (6, ContentionAsync),
+            }.Where(r => options.Rows.Contains(r.Number)).ToList();
+            if (rows.Count > 0)
+            {
+                await using var child = await StartAsync(Path.Combine(home, "main"), new Dictionary<string, string>(), ct);
                 // Each row starts on an idle pipeline: a backlog left by the previous row (the API row creates
                 // thousands of objects) would otherwise be timed as the next row's latency.
-                foreach (var row in new Func<BenchChild, CancellationToken, Task>[] { NotificationLatencyAsync, PipelineThroughputAsync, EndToEndAsync, ApiAsync, ContentionAsync })
+                foreach (var row in rows)
                 {
                     await WaitIdleAsync(child, ct);
-                    await row(child, ct);
+                    await row.Run(child, ct);
                 }
             }
 
-            await ScaleAsync(Path.Combine(home, "scale"), ct);
+            if (options.Rows.Contains(5))
+            {
+                await ScaleAsync(Path.Combine(home, "scale"), ct);
+            }
         }
         finally
         {

@@ -22,14 +22,9 @@ public sealed class BenchCommandTests
     [CancelAfter(240_000)]
     public async Task BenchQuick_PrintsEveryRowWithItsBaseline(CancellationToken ct)
     {
-        var output = new StringWriter();
-        var progress = new StringWriter();
-        var root = new RootCommand { BenchCommand.Create() };
+        var (exit, table, progress) = await RunAsync("bench --quick", ct);
 
-        var exit = await root.Parse("bench --quick").InvokeAsync(new InvocationConfiguration { Output = output, Error = progress }, ct);
-
-        var table = output.ToString();
-        await TestContext.Out.WriteLineAsync(progress.ToString() + table);
+        await TestContext.Out.WriteLineAsync(progress + table);
         exit.Should().Be(0, $"the run should succeed; progress:\n{progress}\noutput:\n{table}");
         foreach (var row in Rows)
         {
@@ -39,5 +34,36 @@ public sealed class BenchCommandTests
         table.Should().Contain("channel write->read").And.Contain("SQLite 1-row commits/s").And.Contain("3 direct SSA p50")
             .And.Contain("bare endpoint req/s").And.Contain("empty store").And.Contain("uncontended update p50");
         table.Should().NotContain("n/a", "every figure and every baseline should have been measured");
+    }
+
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task BenchRows_RunsOnlyTheRowsAskedFor(CancellationToken ct)
+    {
+        var (exit, table, progress) = await RunAsync("bench --quick --rows 6", ct);
+
+        exit.Should().Be(0, progress);
+        table.Should().Contain("reconciles for 100 updates").And.Contain("last change->reconciled");
+        table.Should().NotContain("notify commit->reconciler").And.NotContain("instances/s").And.NotContain("resident memory");
+    }
+
+    [TestCase("7")]
+    [TestCase("3,x")]
+    [TestCase("")]
+    public async Task BenchRows_OutsideOneToSix_IsRefusedInOneLine(string rows)
+    {
+        var (exit, table, progress) = await RunAsync($"bench --rows \"{rows}\"", CancellationToken.None);
+
+        exit.Should().Be(2);
+        table.Should().BeEmpty();
+        progress.Trim().Should().Be("Error: --rows takes row numbers from 1 to 6, comma-separated, e.g. --rows 3,4");
+    }
+
+    private static async Task<(int Exit, string Table, string Progress)> RunAsync(string line, CancellationToken ct)
+    {
+        var output = new StringWriter();
+        var progress = new StringWriter();
+        var exit = await new RootCommand { BenchCommand.Create() }.Parse(line).InvokeAsync(new InvocationConfiguration { Output = output, Error = progress }, ct);
+        return (exit, output.ToString(), progress.ToString());
     }
 }
