@@ -120,6 +120,15 @@ public static class PlatformModule
             text.AppendLine($"threeport_reconciles_total{{controller=\"{controller}\",type=\"{type}\",outcome=\"{outcome}\",failed=\"{(failed ? "true" : "false")}\"}} {count}");
         }
 
+        // Outcomes per commit: above 1 when a backlog's reconcile outcomes commit together.
+        text.AppendLine("# TYPE threeport_outcome_commits_total counter");
+        text.AppendLine("# TYPE threeport_outcomes_committed_total counter");
+        foreach (var (type, commits, outcomes) in observer.Commits.OrderBy(c => c.Type))
+        {
+            text.AppendLine($"threeport_outcome_commits_total{{type=\"{type}\"}} {commits}");
+            text.AppendLine($"threeport_outcomes_committed_total{{type=\"{type}\"}} {outcomes}");
+        }
+
         text.AppendLine("# TYPE threeport_outbox_pending gauge");
         var pending = await db.OutboxMessages.GroupBy(m => m.ObjectType).Select(g => new { Type = g.Key, Count = g.Count() }).ToListAsync(ct);
         foreach (var row in pending)

@@ -7,6 +7,8 @@ public sealed class ReconcileObserver
 {
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Type, ReconcileOutcome Outcome, bool Failed), long> counts = new();
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (long Commits, long Outcomes)> commits = new();
+
     public event Action<ObjectKey, ReconcileOutcome, Exception?>? Observed;
 
     // Raised right after a user change of the object and its outbox row committed (where notification latency starts).
@@ -24,6 +26,12 @@ public sealed class ReconcileObserver
     public void ObserveCommitted(ObjectKey key) => Committed?.Invoke(key);
 
     public void ObserveReconciled(ObjectKey key, long generation) => Reconciled?.Invoke(key, generation);
+
+    // One transaction stored `outcomes` reconcile outcomes of `type` (more than one when a backlog's commit together).
+    public void ObserveCommit(string type, int outcomes) =>
+        commits.AddOrUpdate(type, (1, outcomes), (_, c) => (c.Commits + 1, c.Outcomes + outcomes));
+
+    public IEnumerable<(string Type, long Commits, long Outcomes)> Commits => commits.Select(c => (c.Key, c.Value.Commits, c.Value.Outcomes));
 
     public IEnumerable<(string Type, ReconcileOutcome Outcome, bool Failed, long Count)> Counts =>
         counts.Select(c => (c.Key.Type, c.Key.Outcome, c.Key.Failed, c.Value));

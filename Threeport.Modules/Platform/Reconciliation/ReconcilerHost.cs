@@ -18,6 +18,7 @@ public sealed class ReconcilerHost<TObject>(
     ObjectType type,
     NotificationChannels channels,
     NotificationDispatcher dispatcher,
+    IDbContextFactory<ThreeportDb> dbFactory,
     LeaseStore leases,
     SqliteWriteGate writes,
     EventRecorder events,
@@ -47,34 +48,47 @@ public sealed class ReconcilerHost<TObject>(
 
     private async Task WorkAsync(System.Threading.Channels.ChannelReader<ObjectKey> reader, int workers, CancellationToken stoppingToken)
     {
+        // How long this worker's last reconcile took: outcomes wait for the next reconcile only while reconciles are quick.
+        var lastReconcile = TimeSpan.Zero;
         try
         {
             while (await reader.WaitToReadAsync(stoppingToken))
             {
                 var batch = TakeBatch(reader, workers);
                 var claimed = await ClaimBatchAsync(batch, stoppingToken);
-                foreach (var key in batch)
+                var pending = new List<Outcome>(batch.Count);
+                try
                 {
-                    long? remainingDueAt = null;
-                    try
+                    foreach (var key in batch)
                     {
-                        if (!stoppingToken.IsCancellationRequested)
+                        if (stoppingToken.IsCancellationRequested)
                         {
-                            remainingDueAt = await ProcessAsync(key, claimed.Keys.Remove(key) ? claimed.At : null, stoppingToken);
+                            // Shutdown: its lease, if the batch claimed it, is handed back below.
+                            dispatcher.Completed(key, null);
+                            continue;
                         }
-                    }
-                    catch (Exception ex) when (stoppingToken.IsCancellationRequested)
-                    {
-                        log.LogInformation("Handed back {Object} at shutdown: {Reason}", key, ex.Message);
-                    }
-                    finally
-                    {
-                        dispatcher.Completed(key, stoppingToken.IsCancellationRequested ? null : remainingDueAt);
+
+                        if (pending.Count > 0 && time.GetElapsedTime(pending[0].ReadyAt) + lastReconcile >= MaxCommitDelay)
+                        {
+                            await CommitAsync(pending, stoppingToken);
+                        }
+
+                        var started = time.GetTimestamp();
+                        if (await ProcessAsync(key, claimed.Keys.Remove(key) ? claimed.At : null, stoppingToken) is { } outcome)
+                        {
+                            pending.Add(outcome);
+                        }
+
+                        lastReconcile = time.GetElapsedTime(started);
                     }
                 }
+                finally
+                {
+                    await CommitAsync(pending, stoppingToken);
 
-                // Claimed for this batch but never started (shutdown): handed back with their leases.
-                await ReleaseAsync(claimed);
+                    // Claimed for this batch but never started (shutdown): handed back with their leases.
+                    await ReleaseAsync(claimed);
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -142,51 +156,67 @@ public sealed class ReconcilerHost<TObject>(
         }
     }
 
-    // Returns when the object's outbox row is due again (Unix ms), or null when nothing is pending. `claimedAt`: the
-    // lease was claimed with its batch then; it is claimed again if the batch's earlier objects took a while.
-    private async Task<long?> ProcessAsync(ObjectKey key, DateTimeOffset? claimedAt, CancellationToken stoppingToken)
+    // Claims the object (unless its batch claim is still fresh), reconciles it and returns what to commit. Null when
+    // there is nothing to commit: the object is then settled here (lease handed back, dispatcher told).
+    private async Task<Outcome?> ProcessAsync(ObjectKey key, DateTimeOffset? claimedAt, CancellationToken stoppingToken)
     {
-        // One context (and one pooled connection) for the claim, the reads and the outcome.
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<ThreeportDb>();
+        // One context (and one pooled connection) for the claim, the reads and, when committed alone, the outcome.
+        var scope = scopes.CreateAsyncScope();
+        long? remainingDueAt = null;
+        var leased = false;
         try
         {
+            var db = scope.ServiceProvider.GetRequiredService<ThreeportDb>();
             var fresh = claimedAt is { } at && time.GetUtcNow() - at < leases.Duration / 3;
-            if (!fresh && !await leases.TryClaimAsync(db, key, stoppingToken))
+            if (fresh || await leases.TryClaimAsync(db, key, stoppingToken))
+            {
+                leased = true;
+                if (await ReconcileLeasedAsync(scope, db, key, stoppingToken) is { } outcome)
+                {
+                    return outcome;
+                }
+
+                // No outbox row: the lease went with the read.
+                leased = false;
+            }
+            else
             {
                 log.LogDebug("Requeued {Object}: locked by another reconcile", key);
-                return await RescheduleContendedAsync(db, key, stoppingToken);
+                remainingDueAt = await RescheduleContendedAsync(db, key, stoppingToken);
             }
         }
         catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
         {
-            log.LogError(ex, "Failed to claim the lease of {Object}; retrying at the next sweep", key);
-            return null;
+            log.LogError(ex, leased ? "Failed to load {Object} for its reconcile; retrying at the next sweep" : "Failed to claim the lease of {Object}; retrying at the next sweep", key);
+        }
+        catch (Exception ex)
+        {
+            log.LogInformation("Handed back {Object} at shutdown: {Reason}", key, ex.Message);
         }
 
-        var released = false;
+        await SettleAsync(key, scope, leased, stoppingToken.IsCancellationRequested ? null : remainingDueAt);
+        return null;
+    }
+
+    // The end of a worker's turn with an object: its lease handed back if still held, and the dispatcher told whatever
+    // happens, or the object would stay in flight for good.
+    private async Task SettleAsync(ObjectKey key, AsyncServiceScope scope, bool leased, long? remainingDueAt)
+    {
         try
         {
-            var outcome = await ReconcileLeasedAsync(scope.ServiceProvider, db, key, stoppingToken);
-            released = true;
-            return outcome;
-        }
-        catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-        {
-            // The database failed while committing an outcome: the row is untouched, so it is retried.
-            log.LogError(ex, "Failed to record the outcome of reconciling {Object}", key);
-            return null;
-        }
-        finally
-        {
-            if (!released)
+            await scope.DisposeAsync();
+            if (leased)
             {
                 await HandBackAsync(key);
             }
         }
+        finally
+        {
+            dispatcher.Completed(key, remainingDueAt);
+        }
     }
 
-    private async Task<long?> ReconcileLeasedAsync(IServiceProvider services, ThreeportDb db, ObjectKey key, CancellationToken stoppingToken)
+    private async Task<Outcome?> ReconcileLeasedAsync(AsyncServiceScope scope, ThreeportDb db, ObjectKey key, CancellationToken stoppingToken)
     {
         // The row first, then the object: a change committed in between bumps the row's Sequence, so the
         // row survives this reconcile and the change is reconciled next.
@@ -197,15 +227,19 @@ public sealed class ReconcilerHost<TObject>(
             return null;
         }
 
+        var sequence = row.Value.Sequence;
+        Outcome Commit(bool deleteRow, DateTimeOffset? dueAt, bool guarded, long? reconciled = null) =>
+            new(key, scope, db, sequence, deleteRow, dueAt, guarded, reconciled, time.GetTimestamp());
+
         var obj = await db.Set<TObject>().FirstOrDefaultAsync(o => o.ID == key.Id, stoppingToken);
         if (obj is null || obj.InterruptReconciliation)
         {
             log.LogInformation(obj is null ? "Dropped notification of {Object}: it no longer exists" : "Skipped {Object}: reconciliation is interrupted", key);
-            return await CommitAsync(db, key, row.Value.Sequence, deleteRow: true, dueAt: null, stoppingToken);
+            return Commit(deleteRow: true, dueAt: null, guarded: false);
         }
 
         log.LogDebug("Reconciling {Object} after {Operation}, attempt {Attempt}", key, row.Value.Operation, row.Value.Attempt + 1);
-        var reconciler = (IReconciler<TObject>)services.GetRequiredService(type.ReconcilerType!);
+        var reconciler = (IReconciler<TObject>)scope.ServiceProvider.GetRequiredService(type.ReconcilerType!);
         ReconcileResult result;
         Exception? failure = null;
         using (var work = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken))
@@ -229,7 +263,6 @@ public sealed class ReconcilerHost<TObject>(
 
         var deleting = obj.DeletionScheduled is not null;
         var now = time.GetUtcNow();
-        var sequence = row.Value.Sequence;
         if (failure is not null)
         {
             db.ChangeTracker.Clear();
@@ -237,7 +270,7 @@ public sealed class ReconcilerHost<TObject>(
             log.LogWarning("Failed to reconcile {Object}, retrying in {Delay}: {Error}", key, delay, failure.Message);
             await events.RecordAsync(db, key, type.Controller, EventRecorder.Warning, FailureReason(deleting, obj), failure.Message, stoppingToken);
             observer.Observe(key, ReconcileOutcome.RequeueAfter, failure);
-            return await CommitAsync(db, key, sequence, deleteRow: false, dueAt: now + delay, stoppingToken);
+            return Commit(deleteRow: false, dueAt: now + delay, guarded: false);
         }
 
         observer.Observe(key, result.Outcome, null);
@@ -249,7 +282,7 @@ public sealed class ReconcilerHost<TObject>(
                 db.Remove(obj);
                 await events.RecordAsync(db, key, type.Controller, EventRecorder.Normal, "SuccessfulDelete", $"{type.Name} {key.Id} deleted", stoppingToken, once: true);
                 log.LogInformation("Deleted {Object}", key);
-                return await CommitGuardedAsync(db, key, sequence, deleteRow: true, dueAt: null, stoppingToken);
+                return Commit(deleteRow: true, dueAt: null, guarded: true);
             case ReconcileOutcome.Done:
                 if (obj.CreationConfirmed is null)
                 {
@@ -261,20 +294,12 @@ public sealed class ReconcilerHost<TObject>(
                 obj.Reconciled = true;
                 obj.CreationFailed = false;
                 log.LogDebug("Reconciled {Object}", key);
-                var generation = obj.Generation;
-                var reconciledDue = await CommitGuardedAsync(db, key, sequence, deleteRow: true, dueAt: null, stoppingToken);
-                if (db.Entry(obj).State == EntityState.Unchanged)
-                {
-                    // Stored: not discarded as a stale write.
-                    observer.ObserveReconciled(key, generation);
-                }
-
-                return reconciledDue;
+                return Commit(deleteRow: true, dueAt: null, guarded: true, reconciled: obj.Generation);
             case ReconcileOutcome.Interrupt:
                 obj.InterruptReconciliation = true;
                 await events.RecordAsync(db, key, type.Controller, EventRecorder.Warning, "ReconciliationInterrupted", result.Reason, stoppingToken);
                 log.LogWarning("Interrupted reconciliation of {Object}: {Reason}", key, result.Reason);
-                return await CommitGuardedAsync(db, key, sequence, deleteRow: true, dueAt: null, stoppingToken);
+                return Commit(deleteRow: true, dueAt: null, guarded: true);
             default:
                 if (result.Reason is not null)
                 {
@@ -282,7 +307,7 @@ public sealed class ReconcilerHost<TObject>(
                 }
 
                 log.LogDebug("Requeued {Object} for {Delay}", key, result.Delay);
-                return await CommitGuardedAsync(db, key, sequence, deleteRow: false, dueAt: now + result.Delay, stoppingToken);
+                return Commit(deleteRow: false, dueAt: now + result.Delay, guarded: true);
         }
     }
 
@@ -296,43 +321,167 @@ public sealed class ReconcilerHost<TObject>(
         return await reader.ReadAsync(ct) ? new OutboxRow(reader.GetInt64(0), reader.GetInt32(1), reader.GetString(2)) : null;
     }
 
-    // Commits status changes that are only valid for the generation the reconciler read. If the user changed
-    // the object meanwhile, nothing of this reconcile is kept and the newer generation is due at once.
-    private async Task<long?> CommitGuardedAsync(ThreeportDb db, ObjectKey key, long sequence, bool deleteRow, DateTimeOffset? dueAt, CancellationToken ct)
+    // Commits the outcomes a worker has ready, then tells the dispatcher. Several go in one transaction (a backlog's
+    // reconciles then cost one commit, not one each); if that fails (a stale status write among them fails the whole
+    // SaveChanges), or there is just one, each is committed on its own context, where a stale write is discarded alone.
+    private async Task CommitAsync(List<Outcome> pending, CancellationToken stoppingToken)
     {
+        var together = pending.Count > 1 && await TryCommitTogetherAsync(pending, stoppingToken);
+        foreach (var outcome in pending)
+        {
+            long? remainingDueAt = null;
+            var settled = false;
+            try
+            {
+                remainingDueAt = together ? outcome.RemainingDueAt : await CommitAloneAsync(outcome, stoppingToken);
+                settled = true;
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                // The database failed while committing an outcome: the row is untouched, so it is retried.
+                log.LogError(ex, "Failed to record the outcome of reconciling {Object}", outcome.Key);
+            }
+            catch (Exception ex)
+            {
+                log.LogInformation("Handed back {Object} at shutdown: {Reason}", outcome.Key, ex.Message);
+            }
+            finally
+            {
+                await SettleAsync(outcome.Key, outcome.Scope, leased: !settled, stoppingToken.IsCancellationRequested ? null : remainingDueAt);
+            }
+        }
+
+        pending.Clear();
+    }
+
+    private async Task<long?> CommitAloneAsync(Outcome outcome, CancellationToken ct)
+    {
+        var db = outcome.Db;
+        bool handled;
         try
         {
-            return await CommitAsync(db, key, sequence, deleteRow, dueAt, ct);
+            using var write = await writes.EnterAsync(db, ct);
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            // The whole outcome is one transaction already: no savepoint around SaveChanges.
+            db.Database.AutoSavepointsEnabled = false;
+            await db.SaveChangesAsync(ct);
+            handled = await SettleRowAsync(db, outcome, ct);
+            await transaction.CommitAsync(ct);
         }
-        catch (DbUpdateConcurrencyException)
+        catch (DbUpdateConcurrencyException) when (outcome.Guarded)
         {
-            log.LogDebug("Discarded a stale status write of {Object}: it changed while being reconciled", key);
+            // The user changed the object meanwhile: nothing of this reconcile is kept and the newer generation is due at once.
+            log.LogDebug("Discarded a stale status write of {Object}: it changed while being reconciled", outcome.Key);
             db.ChangeTracker.Clear();
-            await leases.ReleaseAsync(db, key, ct);
-
+            await leases.ReleaseAsync(db, outcome.Key, ct);
             return time.GetUtcNow().ToUnixTimeMilliseconds();
+        }
+
+        observer.ObserveCommit(type.Name, 1);
+        return Stored(outcome, handled);
+    }
+
+    private async Task<bool> TryCommitTogetherAsync(List<Outcome> pending, CancellationToken ct)
+    {
+        var handled = new bool[pending.Count];
+        try
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            using var write = await writes.EnterAsync(db, ct);
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            db.Database.AutoSavepointsEnabled = false;
+            foreach (var outcome in pending)
+            {
+                TrackChanges(from: outcome.Db, into: db);
+            }
+
+            await db.SaveChangesAsync(ct);
+            for (var i = 0; i < pending.Count; i++)
+            {
+                handled[i] = await SettleRowAsync(db, pending[i], ct);
+            }
+
+            await transaction.CommitAsync(ct);
+        }
+        catch (Exception ex)
+        {
+            log.LogDebug("Committing {Count} {ObjectType} outcomes together failed; committing each alone: {Error}", pending.Count, type.Name, ex.Message);
+            return false;
+        }
+
+        observer.ObserveCommit(type.Name, pending.Count);
+        for (var i = 0; i < pending.Count; i++)
+        {
+            pending[i].RemainingDueAt = Stored(pending[i], handled[i]);
+        }
+
+        return true;
+    }
+
+    // Tracks in `into` copies of what `from` would save, with the same original values, so that the concurrency check of
+    // a status write still compares with the generation its reconcile read. `from` and its entities are left as they
+    // were (a failed commit together sets nothing on them), ready for a commit on their own.
+    private static void TrackChanges(ThreeportDb from, ThreeportDb into)
+    {
+        foreach (var source in from.ChangeTracker.Entries())
+        {
+            if (source.State is EntityState.Unchanged or EntityState.Detached)
+            {
+                continue;
+            }
+
+            // Entry(...).State tracks this one entity, not a graph.
+            var copy = into.Entry(source.CurrentValues.ToObject());
+            if (source.State == EntityState.Added)
+            {
+                copy.State = EntityState.Added;
+                foreach (var generated in source.Properties.Where(p => p.IsTemporary))
+                {
+                    copy.Property(generated.Metadata).IsTemporary = true;
+                }
+
+                continue;
+            }
+
+            copy.State = EntityState.Unchanged;
+            copy.OriginalValues.SetValues(source.OriginalValues);
+            if (source.State == EntityState.Deleted)
+            {
+                copy.State = EntityState.Deleted;
+                continue;
+            }
+
+            foreach (var modified in source.Properties.Where(p => p.IsModified))
+            {
+                copy.Property(modified.Metadata).IsModified = true;
+            }
         }
     }
 
-    private async Task<long?> CommitAsync(ThreeportDb db, ObjectKey key, long sequence, bool deleteRow, DateTimeOffset? dueAt, CancellationToken ct)
+    // The outbox row the reconcile read is deleted or rescheduled, and the lease released, in the caller's transaction.
+    // False when the row's Sequence moved on: a user change arrived meanwhile and its row stays.
+    private async Task<bool> SettleRowAsync(ThreeportDb db, Outcome outcome, CancellationToken ct)
     {
-        using var write = await writes.EnterAsync(db, ct);
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        // The whole outcome is one transaction already: no savepoint around SaveChanges.
-        db.Database.AutoSavepointsEnabled = false;
-        await db.SaveChangesAsync(ct);
-        (string, object)[] row = [("$type", key.Type), ("$id", key.Id), ("$sequence", sequence)];
-        var handled = deleteRow
+        (string, object)[] row = [("$type", outcome.Key.Type), ("$id", outcome.Key.Id), ("$sequence", outcome.Sequence)];
+        var handled = outcome.DeleteRow
             ? await db.ExecuteAsync("DELETE FROM OutboxMessages WHERE ObjectType = $type AND ObjectId = $id AND Sequence = $sequence", ct, row)
             : await db.ExecuteAsync(
                 "UPDATE OutboxMessages SET AvailableAt = $due, Attempt = Attempt + 1 WHERE ObjectType = $type AND ObjectId = $id AND Sequence = $sequence",
                 ct,
-                [.. row, ("$due", dueAt!.Value.ToUnixTimeMilliseconds())]);
-        await leases.ReleaseAsync(db, key, ct);
-        await transaction.CommitAsync(ct);
+                [.. row, ("$due", outcome.DueAt!.Value.ToUnixTimeMilliseconds())]);
+        await leases.ReleaseAsync(db, outcome.Key, ct);
+        return handled > 0;
+    }
 
-        // handled == 0: a user change arrived meanwhile and its row is due now.
-        return handled == 0 ? time.GetUtcNow().ToUnixTimeMilliseconds() : dueAt?.ToUnixTimeMilliseconds();
+    // After the commit, out of the write gate: when the object's row is due again (Unix ms; now if a user change is waiting), or null.
+    private long? Stored(Outcome outcome, bool handled)
+    {
+        if (outcome.Reconciled is { } generation)
+        {
+            observer.ObserveReconciled(outcome.Key, generation);
+        }
+
+        return handled ? outcome.DueAt?.ToUnixTimeMilliseconds() : time.GetUtcNow().ToUnixTimeMilliseconds();
     }
 
     private async Task<long?> RescheduleContendedAsync(ThreeportDb db, ObjectKey key, CancellationToken ct)
@@ -390,7 +539,20 @@ public sealed class ReconcilerHost<TObject>(
 
     private const int MaxBatch = 16;
 
+    // Outcomes of quick reconciles wait at most about this long for others to commit with (docs/benchmarks.md).
+    private static readonly TimeSpan MaxCommitDelay = TimeSpan.FromMilliseconds(5);
+
     private readonly record struct OutboxRow(long Sequence, int Attempt, string Operation);
+
+    // What a reconcile leaves to commit: the changes its scope's context tracks (status, events), what becomes of the
+    // outbox row it read, and the lease release. Guarded: a stale status write is discarded rather than failing.
+    // Reconciled: the generation reported reconciled once stored. ReadyAt: when it was ready (a TimeProvider timestamp).
+    private sealed record Outcome(
+        ObjectKey Key, AsyncServiceScope Scope, ThreeportDb Db, long Sequence, bool DeleteRow, DateTimeOffset? DueAt, bool Guarded, long? Reconciled, long ReadyAt)
+    {
+        // Set when committed together with others.
+        public long? RemainingDueAt { get; set; }
+    }
 
     // The leases a batch claimed at At; each key leaves Keys when its object is processed.
     private sealed record ClaimedBatch(HashSet<ObjectKey> Keys, DateTimeOffset? At);
