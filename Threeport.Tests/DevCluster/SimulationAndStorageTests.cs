@@ -22,6 +22,21 @@ public sealed class SimulationAndStorageTests
         return (server, new Kubernetes(config), dir);
     }
 
+    private static V1Deployment Deployment(string name, int replicas)
+    {
+        var labels = new Dictionary<string, string> { ["app"] = name };
+        return new V1Deployment
+        {
+            Metadata = new V1ObjectMeta { Name = name },
+            Spec = new V1DeploymentSpec
+            {
+                Replicas = replicas,
+                Selector = new V1LabelSelector { MatchLabels = labels },
+                Template = new V1PodTemplateSpec { Metadata = new V1ObjectMeta { Labels = labels }, Spec = new V1PodSpec { Containers = [new V1Container { Name = "c", Image = "busybox" }] } },
+            },
+        };
+    }
+
     private static async Task<T> EventuallyAsync<T>(Func<Task<T>> probe, Func<T, bool> done, TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);
@@ -47,17 +62,7 @@ public sealed class SimulationAndStorageTests
         var (server, client, dir) = await StartAsync(time);
         await using var _ = server;
         using var __ = client;
-        var labels = new Dictionary<string, string> { ["app"] = "sim" };
-        await client.AppsV1.CreateNamespacedDeploymentAsync(new V1Deployment
-        {
-            Metadata = new V1ObjectMeta { Name = "sim" },
-            Spec = new V1DeploymentSpec
-            {
-                Replicas = 2,
-                Selector = new V1LabelSelector { MatchLabels = labels },
-                Template = new V1PodTemplateSpec { Metadata = new V1ObjectMeta { Labels = labels }, Spec = new V1PodSpec { Containers = [new V1Container { Name = "c", Image = "busybox" }] } },
-            },
-        }, "default");
+        await client.AppsV1.CreateNamespacedDeploymentAsync(Deployment("sim", replicas: 2), "default");
 
         // Pods exist and are scheduled, but no time has passed: not available yet.
         var pods = await EventuallyAsync(() => client.CoreV1.ListNamespacedPodAsync("default", labelSelector: "app=sim"),
@@ -123,6 +128,41 @@ public sealed class SimulationAndStorageTests
             kept.Metadata.ResourceVersion.Should().Be(rv);
             var updated = await client2.CoreV1.PatchNamespacedConfigMapAsync(new V1Patch("{\"data\":{\"a\":\"2\"}}", V1Patch.PatchType.MergePatch), "kept", "default");
             long.Parse(updated.Metadata.ResourceVersion).Should().BeGreaterThan(long.Parse(rv));
+        }
+
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(dir, true);
+    }
+
+    [Test]
+    public async Task Persist_AReplicaSetStoppedBeforeItsPodsWereMade_MakesThemAfterRestart()
+    {
+        // What a kill between a rollout's ReplicaSet and its pods leaves behind: the pods are taken out of the stopped
+        // cluster's file. The Deployment is unchanged, so only the ReplicaSet itself can make them again.
+        var dir = Path.Combine(Path.GetTempPath(), "tpt-devcluster-" + Guid.NewGuid().ToString("N")[..8]);
+        var (first, client1, _) = await StartAsync(TimeProvider.System, persist: true, dir);
+        using (client1)
+        {
+            await client1.AppsV1.CreateNamespacedDeploymentAsync(Deployment("web", replicas: 2), "default");
+            await EventuallyAsync(() => client1.CoreV1.ListNamespacedPodAsync("default"), pods => pods.Items.Count == 2, TimeSpan.FromSeconds(20));
+            await first.StopAsync(CancellationToken.None);
+        }
+
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        await using (var file = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(dir, "dev-cluster.db")}"))
+        {
+            await file.OpenAsync();
+            await using var removePods = file.CreateCommand();
+            removePods.CommandText = "DELETE FROM objects WHERE rkey = '/pods'";
+            (await removePods.ExecuteNonQueryAsync()).Should().Be(2);
+        }
+
+        var (second, client2, _) = await StartAsync(TimeProvider.System, persist: true, dir);
+        await using (second)
+        using (client2)
+        {
+            var pods = await EventuallyAsync(() => client2.CoreV1.ListNamespacedPodAsync("default"), p => p.Items.Count == 2, TimeSpan.FromSeconds(20));
+            pods.Items.Should().AllSatisfy(pod => pod.Metadata.OwnerReferences.Should().ContainSingle(o => o.Kind == "ReplicaSet"));
         }
 
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();

@@ -49,8 +49,9 @@ internal sealed partial class ClusterSimulator : IAsyncDisposable
 
     public void Start()
     {
-        // Pick up work that was pending when a persisted cluster stopped.
-        foreach (var key in new[] { "/namespaces", "/pods", "apps/deployments", "apps/statefulsets", "apps/daemonsets", "batch/jobs", "/persistentvolumeclaims" })
+        // Pick up work that was pending when a persisted cluster stopped. ReplicaSets too: one made just before a stop
+        // has no pods yet, and its Deployment, unchanged, would not touch it again.
+        foreach (var key in new[] { "/namespaces", "/pods", "apps/deployments", "apps/replicasets", "apps/statefulsets", "apps/daemonsets", "batch/jobs", "/persistentvolumeclaims" })
         {
             foreach (var (_, obj) in store.List(key, null).Items)
             {
