@@ -110,7 +110,7 @@ public static class PlatformModule
     }
 
     // Prometheus text format, written by hand: a handful of counters does not need an exporter package.
-    private static async Task<IResult> MetricsAsync(ReconcileObserver observer, ObjectTypeRegistry registry, ThreeportDb db, CancellationToken ct)
+    private static async Task<IResult> MetricsAsync(ReconcileObserver observer, OutboxWriter outbox, ObjectTypeRegistry registry, ThreeportDb db, CancellationToken ct)
     {
         var text = new StringBuilder();
         text.AppendLine("# TYPE threeport_reconciles_total counter");
@@ -128,6 +128,13 @@ public static class PlatformModule
             text.AppendLine($"threeport_outcome_commits_total{{type=\"{type}\"}} {commits}");
             text.AppendLine($"threeport_outcomes_committed_total{{type=\"{type}\"}} {outcomes}");
         }
+
+        // Concurrent API saves that committed in groups, and the groups they took.
+        var (groupCommits, groupedSaves) = outbox.Groups;
+        text.AppendLine("# TYPE threeport_grouped_saves_total counter");
+        text.AppendLine($"threeport_grouped_saves_total {groupedSaves}");
+        text.AppendLine("# TYPE threeport_save_groups_total counter");
+        text.AppendLine($"threeport_save_groups_total {groupCommits}");
 
         text.AppendLine("# TYPE threeport_outbox_pending gauge");
         var pending = await db.OutboxMessages.GroupBy(m => m.ObjectType).Select(g => new { Type = g.Key, Count = g.Count() }).ToListAsync(ct);

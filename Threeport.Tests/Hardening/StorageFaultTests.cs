@@ -2,6 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Threeport.Modules.Platform.Outbox;
 using Threeport.Modules.Platform.Persistence;
 
 namespace Threeport.Tests.Hardening;
@@ -66,6 +69,39 @@ public sealed class StorageFaultTests
         response.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable);
         answer.Error.Should().Contain("busy").And.Contain("retry");
         response.Headers.RetryAfter.Should().NotBeNull();
+        (await DatabaseSnapshot.TakeAsync(cp.DatabasePath)).Should().Be(before);
+    }
+
+    [Test]
+    public async Task Creates_SavedInOneGroup_WhenTheDiskFillsUp_AllReturn503_AndWriteNothing()
+    {
+        // The creates queue behind a held write gate and are saved as one group, whose first write fails.
+        var faults = new SqliteFaultInjector();
+        await using var cp = await HardenedControlPlane.StartAsync(settings: HardenedControlPlane.NoReconcilers(), interceptors: [faults]);
+        var before = await DatabaseSnapshot.TakeAsync(cp.DatabasePath);
+        var writer = cp.Services.GetRequiredService<OutboxWriter>();
+        await using var holder = await cp.Services.GetRequiredService<IDbContextFactory<ThreeportDb>>().CreateDbContextAsync();
+        List<Task<HttpResponseMessage>> creates;
+        using (await cp.Services.GetRequiredService<SqliteWriteGate>().EnterAsync(holder, CancellationToken.None))
+        {
+            creates = Enumerable.Range(0, 10).Select(i => cp.Client.PostAsJsonAsync("/v0/widgets", new { Name = $"grouped-{i}", Color = "red" })).ToList();
+            for (var wait = System.Diagnostics.Stopwatch.StartNew(); writer.QueuedSaves < creates.Count && wait.Elapsed < TimeSpan.FromSeconds(30);)
+            {
+                await Task.Delay(20);
+            }
+
+            writer.QueuedSaves.Should().Be(creates.Count);
+            faults.FailWrite(SqliteFull, 1);
+        }
+
+        foreach (var response in await Task.WhenAll(creates))
+        {
+            var answer = await EnvelopeAsync(response);
+            response.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable, answer.Error);
+            answer.Error.Should().Contain("full").And.Contain("nothing was written");
+        }
+
+        faults.Injected.Should().Be(1, "the group failed once, for all of its writers");
         (await DatabaseSnapshot.TakeAsync(cp.DatabasePath)).Should().Be(before);
     }
 

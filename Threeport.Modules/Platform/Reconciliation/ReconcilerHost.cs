@@ -392,7 +392,7 @@ public sealed class ReconcilerHost<TObject>(
             db.Database.AutoSavepointsEnabled = false;
             foreach (var outcome in pending)
             {
-                TrackChanges(from: outcome.Db, into: db);
+                GroupedChanges.CopyInto(from: outcome.Db, into: db);
             }
 
             await db.SaveChangesAsync(ct);
@@ -416,46 +416,6 @@ public sealed class ReconcilerHost<TObject>(
         }
 
         return true;
-    }
-
-    // Tracks in `into` copies of what `from` would save, with the same original values, so that the concurrency check of
-    // a status write still compares with the generation its reconcile read. `from` and its entities are left as they
-    // were (a failed commit together sets nothing on them), ready for a commit on their own.
-    private static void TrackChanges(ThreeportDb from, ThreeportDb into)
-    {
-        foreach (var source in from.ChangeTracker.Entries())
-        {
-            if (source.State is EntityState.Unchanged or EntityState.Detached)
-            {
-                continue;
-            }
-
-            // Entry(...).State tracks this one entity, not a graph.
-            var copy = into.Entry(source.CurrentValues.ToObject());
-            if (source.State == EntityState.Added)
-            {
-                copy.State = EntityState.Added;
-                foreach (var generated in source.Properties.Where(p => p.IsTemporary))
-                {
-                    copy.Property(generated.Metadata).IsTemporary = true;
-                }
-
-                continue;
-            }
-
-            copy.State = EntityState.Unchanged;
-            copy.OriginalValues.SetValues(source.OriginalValues);
-            if (source.State == EntityState.Deleted)
-            {
-                copy.State = EntityState.Deleted;
-                continue;
-            }
-
-            foreach (var modified in source.Properties.Where(p => p.IsModified))
-            {
-                copy.Property(modified.Metadata).IsModified = true;
-            }
-        }
     }
 
     // The outbox row the reconcile read is deleted or rescheduled, and the lease released, in the caller's transaction.

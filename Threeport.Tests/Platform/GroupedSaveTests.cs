@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using FluentAssertions;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using NUnit.Framework;
+using Threeport.Modules.Platform.Outbox;
+using Threeport.Modules.Platform.Persistence;
+using Threeport.Tests.Support;
+
+namespace Threeport.Tests.Platform;
+
+// Concurrent API saves commit in groups. These tests hold the write gate while creates arrive, so that they all queue
+// behind the first one (the leader) and are committed in one group when the gate is free.
+public sealed class GroupedSaveTests
+{
+    [Test]
+    public async Task ConcurrentCreates_CommitTogether_AndEachIsAnsweredWithItsOwnStoredObject()
+    {
+        await using var cp = await TestControlPlane.StartAsync();
+        var names = Enumerable.Range(0, 30).Select(i => TestControlPlane.Unique($"g{i}")).ToList();
+
+        var answers = await CreateBehindTheGateAsync(cp, names);
+
+        answers.Select(a => a.Status).Should().AllSatisfy(status => status.Should().Be(HttpStatusCode.Created));
+        var ids = answers.Select(a => a.Object!["ID"]!.GetValue<long>()).ToList();
+        ids.Should().OnlyHaveUniqueItems().And.AllSatisfy(id => id.Should().BePositive());
+        foreach (var (name, id) in names.Zip(ids))
+        {
+            (await cp.GetAsync("widgets", id))["Name"]!.GetValue<string>().Should().Be(name, "the answer carries the ID the database gave that create");
+            await cp.EventuallyAsync("widgets", id, w => w["Reconciled"]!.GetValue<bool>());
+        }
+
+        cp.Services.GetRequiredService<OutboxWriter>().Groups.Saves.Should().Be(names.Count, "every create committed in the one group");
+        ids.Select(cp.Widgets.CallsFor).Should().AllSatisfy(calls => calls.Should().Be(1));
+        (await cp.WithDbAsync(db => db.OutboxMessages.CountAsync())).Should().Be(0);
+    }
+
+    [Test]
+    public async Task AGroupWithTakenNames_IsSavedOneByOne_AndOnlyTheCreatesWithTakenNamesAreRefused()
+    {
+        await using var cp = await TestControlPlane.StartAsync();
+        var taken = (await cp.CreateWidgetAsync())["Name"]!.GetValue<string>();
+        var twice = TestControlPlane.Unique("twice");
+        var names = Enumerable.Range(0, 20).Select(i => TestControlPlane.Unique($"g{i}")).Concat([taken, twice, twice]).ToList();
+
+        var answers = await CreateBehindTheGateAsync(cp, names);
+
+        answers.Count(a => a.Status == HttpStatusCode.Created).Should().Be(21);
+        answers.Where(a => a.Status != HttpStatusCode.Created).Should().HaveCount(2)
+            .And.AllSatisfy(a => a.Status.Should().Be(HttpStatusCode.Conflict));
+        foreach (var created in answers.Where(a => a.Status == HttpStatusCode.Created))
+        {
+            var id = created.Object!["ID"]!.GetValue<long>();
+            (await cp.GetAsync("widgets", id))["Name"]!.GetValue<string>().Should().Be(created.Name);
+        }
+
+        var stored = await cp.WithDbAsync(db => db.Set<Widget>().Where(w => names.Contains(w.Name)).Select(w => w.Name).ToListAsync());
+        stored.Should().OnlyHaveUniqueItems().And.HaveCount(22);
+        cp.Services.GetRequiredService<OutboxWriter>().Groups.Saves.Should().Be(0, "the group failed and each create was saved alone");
+    }
+
+    // Holds the write gate until every create has queued, then lets them go; answers come back in the order of `names`.
+    private static async Task<List<(string Name, HttpStatusCode Status, JsonObject? Object)>> CreateBehindTheGateAsync(TestControlPlane cp, List<string> names)
+    {
+        var gate = cp.Services.GetRequiredService<SqliteWriteGate>();
+        var writer = cp.Services.GetRequiredService<OutboxWriter>();
+        await using var holder = await cp.Services.GetRequiredService<IDbContextFactory<ThreeportDb>>().CreateDbContextAsync();
+        List<Task<HttpResponseMessage>> creates;
+        using (await gate.EnterAsync(holder, CancellationToken.None))
+        {
+            creates = names.Select(name => cp.Client.PostAsJsonAsync("/v0/widgets", new { Name = name, Color = "red" })).ToList();
+            for (var wait = Stopwatch.StartNew(); writer.QueuedSaves < names.Count && wait.Elapsed < TimeSpan.FromSeconds(30);)
+            {
+                await Task.Delay(20);
+            }
+
+            writer.QueuedSaves.Should().Be(names.Count, "every create queues while the gate is held");
+        }
+
+        var answers = new List<(string, HttpStatusCode, JsonObject?)>();
+        foreach (var (name, create) in names.Zip(creates))
+        {
+            var response = await create.WaitAsync(TimeSpan.FromSeconds(30));
+            answers.Add((name, response.StatusCode, response.IsSuccessStatusCode ? (await ApiResponse.ReadAsync(response)).Single : null));
+        }
+
+        return answers;
+    }
+}
