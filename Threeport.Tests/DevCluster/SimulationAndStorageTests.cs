@@ -107,6 +107,45 @@ public sealed class SimulationAndStorageTests
     }
 
     [Test]
+    public async Task Endpoints_ListTheReadyPodsEachServiceSelects_AndFollowAPodThatIsRelabeled()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-01-01T00:00:00Z"));
+        var (server, client, dir) = await StartAsync(time);
+        await using var _ = server;
+        using var __ = client;
+        foreach (var app in new[] { "a", "b", "c" })
+        {
+            await client.AppsV1.CreateNamespacedDeploymentAsync(Deployment(app, replicas: 1), "default");
+            await client.CoreV1.CreateNamespacedServiceAsync(new V1Service
+            {
+                Metadata = new V1ObjectMeta { Name = app },
+                Spec = new V1ServiceSpec { Selector = new Dictionary<string, string> { ["app"] = app }, Ports = [new V1ServicePort { Port = 80 }] },
+            }, "default");
+        }
+
+        await EventuallyAsync(() => client.CoreV1.ListNamespacedPodAsync("default"), l => l.Items.Count == 3, TimeSpan.FromSeconds(10));
+        (await EndpointsOfAsync(client, "a")).Should().BeEmpty("no pod is ready yet");
+        time.Advance(TimeSpan.FromSeconds(5));
+        var podOfA = (await client.CoreV1.ListNamespacedPodAsync("default", labelSelector: "app=a")).Items.Single().Metadata.Name;
+        var podOfB = (await client.CoreV1.ListNamespacedPodAsync("default", labelSelector: "app=b")).Items.Single().Metadata.Name;
+        await EventuallyAsync(() => EndpointsOfAsync(client, "a"), pods => pods.SequenceEqual([podOfA]), TimeSpan.FromSeconds(10));
+        await EventuallyAsync(() => EndpointsOfAsync(client, "b"), pods => pods.SequenceEqual([podOfB]), TimeSpan.FromSeconds(10));
+
+        // The pod of a now carries b's label: it leaves a's Endpoints and joins b's.
+        await client.CoreV1.PatchNamespacedPodAsync(new V1Patch("{\"metadata\":{\"labels\":{\"app\":\"b\"}}}", V1Patch.PatchType.MergePatch), podOfA, "default");
+        await EventuallyAsync(() => EndpointsOfAsync(client, "b"), pods => pods.Order().SequenceEqual(new[] { podOfA, podOfB }.Order()), TimeSpan.FromSeconds(10));
+        (await EndpointsOfAsync(client, "a")).Should().NotContain(podOfA);
+        (await EndpointsOfAsync(client, "c")).Should().ContainSingle().Which.Should().StartWith("c-");
+        Directory.Delete(dir, true);
+    }
+
+    private static async Task<List<string>> EndpointsOfAsync(Kubernetes client, string service)
+    {
+        var endpoints = await client.CoreV1.ReadNamespacedEndpointsAsync(service, "default");
+        return (endpoints.Subsets ?? []).SelectMany(s => s.Addresses ?? []).Select(a => a.TargetRef.Name).ToList();
+    }
+
+    [Test]
     public async Task Persist_KeepsObjectsAcrossRestart_WithGrowingResourceVersion()
     {
         var dir = Path.Combine(Path.GetTempPath(), "tpt-devcluster-" + Guid.NewGuid().ToString("N")[..8]);

@@ -27,6 +27,10 @@ internal sealed partial class ClusterSimulator : IAsyncDisposable
     private Task loop = Task.CompletedTask;
     private long nextPodIp = 10;
 
+    // For Endpoints: Services and pods as last parsed, by namespace and name (only the loop touches them).
+    private readonly Dictionary<(string Ns, string Name), ServiceView> endpointServices = [];
+    private readonly Dictionary<(string Ns, string Name), PodView> pods = [];
+
     public ClusterSimulator(ObjectStore store, ResourceRegistry registry, Admission admission, TimeProvider time, TimeSpan readinessDelay, ILogger logger)
     {
         this.store = store;
@@ -50,8 +54,9 @@ internal sealed partial class ClusterSimulator : IAsyncDisposable
     public void Start()
     {
         // Pick up work that was pending when a persisted cluster stopped. ReplicaSets too: one made just before a stop
-        // has no pods yet, and its Deployment, unchanged, would not touch it again.
-        foreach (var key in new[] { "/namespaces", "/pods", "apps/deployments", "apps/replicasets", "apps/statefulsets", "apps/daemonsets", "batch/jobs", "/persistentvolumeclaims" })
+        // has no pods yet, and its Deployment, unchanged, would not touch it again; Services, whose Endpoints may list
+        // pods that changed meanwhile.
+        foreach (var key in new[] { "/namespaces", "/pods", "/services", "apps/deployments", "apps/replicasets", "apps/statefulsets", "apps/daemonsets", "batch/jobs", "/persistentvolumeclaims" })
         {
             foreach (var (_, obj) in store.List(key, null).Items)
             {
@@ -117,7 +122,7 @@ internal sealed partial class ClusterSimulator : IAsyncDisposable
                 }
 
                 EnqueueOwner(item);
-                ReconcileEndpoints(item.Namespace);
+                PodChanged(item.Namespace, item.Name);
                 break;
             case "apps/replicasets":
                 if (!item.Deleted)
@@ -142,8 +147,8 @@ internal sealed partial class ClusterSimulator : IAsyncDisposable
             case "/persistentvolumeclaims" when !item.Deleted:
                 BindClaim(item.Namespace, item.Name);
                 break;
-            case "/services" when !item.Deleted:
-                ReconcileEndpoints(item.Namespace);
+            case "/services":
+                ServiceChanged(item.Namespace, item.Name, item.Deleted);
                 break;
             case ObjectStore.NamespacesKey when !item.Deleted:
                 SeedNamespace(item.Name);
