@@ -66,7 +66,7 @@ public static class ObjectEndpoints<TObject>
             return BadId(type, id);
         }
 
-        var obj = await db.Set<TObject>().AsNoTracking().FirstOrDefaultAsync(o => o.ID == objectId, ct);
+        var obj = await ObjectById<TObject>.ReadAsync(db, objectId, ct);
         return obj is null ? ApiResults.NotFound(type.Name, objectId) : ApiResults.One(type.Name, obj);
     }
 

@@ -231,7 +231,7 @@ public sealed class ReconcilerHost<TObject>(
         Outcome Commit(bool deleteRow, DateTimeOffset? dueAt, bool guarded, long? reconciled = null) =>
             new(key, scope, db, sequence, deleteRow, dueAt, guarded, reconciled, time.GetTimestamp());
 
-        var obj = await db.Set<TObject>().FirstOrDefaultAsync(o => o.ID == key.Id, stoppingToken);
+        var obj = await ObjectById<TObject>.LoadAsync(db, key.Id, stoppingToken);
         if (obj is null || obj.InterruptReconciliation)
         {
             log.LogInformation(obj is null ? "Dropped notification of {Object}: it no longer exists" : "Skipped {Object}: reconciliation is interrupted", key);
