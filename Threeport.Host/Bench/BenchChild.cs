@@ -38,6 +38,16 @@ internal sealed class BenchChild : IAsyncDisposable
 
     public int ProcessId => process.Id;
 
+    // CPU time the child has used so far, all threads.
+    public TimeSpan ProcessorTime
+    {
+        get
+        {
+            process.Refresh();
+            return process.TotalProcessorTime;
+        }
+    }
+
     public static HttpClient NewClient(Uri api, int connections) =>
         new(new SocketsHttpHandler { MaxConnectionsPerServer = connections, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5), UseProxy = false })
         {
