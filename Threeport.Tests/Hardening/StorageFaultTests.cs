@@ -2,9 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
-using Threeport.Modules.Platform.Outbox;
 using Threeport.Modules.Platform.Persistence;
 
 namespace Threeport.Tests.Hardening;
@@ -79,22 +76,8 @@ public sealed class StorageFaultTests
         var faults = new SqliteFaultInjector();
         await using var cp = await HardenedControlPlane.StartAsync(settings: HardenedControlPlane.NoReconcilers(), interceptors: [faults]);
         var before = await DatabaseSnapshot.TakeAsync(cp.DatabasePath);
-        var writer = cp.Services.GetRequiredService<OutboxWriter>();
-        await using var holder = await cp.Services.GetRequiredService<IDbContextFactory<ThreeportDb>>().CreateDbContextAsync();
-        List<Task<HttpResponseMessage>> creates;
-        using (await cp.Services.GetRequiredService<SqliteWriteGate>().EnterAsync(holder, CancellationToken.None))
-        {
-            creates = Enumerable.Range(0, 10).Select(i => cp.Client.PostAsJsonAsync("/v0/widgets", new { Name = $"grouped-{i}", Color = "red" })).ToList();
-            for (var wait = System.Diagnostics.Stopwatch.StartNew(); writer.QueuedSaves < creates.Count && wait.Elapsed < TimeSpan.FromSeconds(30);)
-            {
-                await Task.Delay(20);
-            }
-
-            writer.QueuedSaves.Should().Be(creates.Count);
-            faults.FailWrite(SqliteFull, 1);
-        }
-
-        foreach (var response in await Task.WhenAll(creates))
+        var names = Enumerable.Range(0, 10).Select(i => $"grouped-{i}").ToList();
+        foreach (var response in await Support.CreatesBehindTheGate.SendAsync(cp.Services, cp.Client, names, () => faults.FailWrite(SqliteFull, 1)))
         {
             var answer = await EnvelopeAsync(response);
             response.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable, answer.Error);

@@ -1,13 +1,10 @@
-using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using FluentAssertions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using NUnit.Framework;
 using Threeport.Modules.Platform.Outbox;
-using Threeport.Modules.Platform.Persistence;
 using Threeport.Tests.Support;
 
 namespace Threeport.Tests.Platform;
@@ -62,28 +59,11 @@ public sealed class GroupedSaveTests
         cp.Services.GetRequiredService<OutboxWriter>().Groups.Saves.Should().Be(0, "the group failed and each create was saved alone");
     }
 
-    // Holds the write gate until every create has queued, then lets them go; answers come back in the order of `names`.
     private static async Task<List<(string Name, HttpStatusCode Status, JsonObject? Object)>> CreateBehindTheGateAsync(TestControlPlane cp, List<string> names)
     {
-        var gate = cp.Services.GetRequiredService<SqliteWriteGate>();
-        var writer = cp.Services.GetRequiredService<OutboxWriter>();
-        await using var holder = await cp.Services.GetRequiredService<IDbContextFactory<ThreeportDb>>().CreateDbContextAsync();
-        List<Task<HttpResponseMessage>> creates;
-        using (await gate.EnterAsync(holder, CancellationToken.None))
-        {
-            creates = names.Select(name => cp.Client.PostAsJsonAsync("/v0/widgets", new { Name = name, Color = "red" })).ToList();
-            for (var wait = Stopwatch.StartNew(); writer.QueuedSaves < names.Count && wait.Elapsed < TimeSpan.FromSeconds(30);)
-            {
-                await Task.Delay(20);
-            }
-
-            writer.QueuedSaves.Should().Be(names.Count, "every create queues while the gate is held");
-        }
-
         var answers = new List<(string, HttpStatusCode, JsonObject?)>();
-        foreach (var (name, create) in names.Zip(creates))
+        foreach (var (name, response) in names.Zip(await CreatesBehindTheGate.SendAsync(cp.Services, cp.Client, names)))
         {
-            var response = await create.WaitAsync(TimeSpan.FromSeconds(30));
             answers.Add((name, response.StatusCode, response.IsSuccessStatusCode ? (await ApiResponse.ReadAsync(response)).Single : null));
         }
 
