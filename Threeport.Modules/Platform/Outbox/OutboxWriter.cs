@@ -84,7 +84,12 @@ public sealed class OutboxWriter(
         }
         finally
         {
-            Dequeue(group, save);
+            // Only if the commit never got to dequeue: saves that came in meanwhile belong to the next group.
+            if (!group.Contains(save))
+            {
+                Dequeue(group, save);
+            }
+
             PassTurn();
             foreach (var other in group.Where(other => other != save))
             {
