@@ -86,7 +86,7 @@ internal static class BenchEndpoints
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
             var connection = (SqliteConnection)db.Database.GetDbConnection();
-            await connection.OpenAsync(ct);
+            await db.Database.OpenConnectionAsync(ct);
             await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
             await using var insert = connection.CreateCommand();
             insert.Transaction = transaction;
@@ -153,7 +153,7 @@ internal static class BenchEndpoints
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var connection = (SqliteConnection)db.Database.GetDbConnection();
-        await connection.OpenAsync(ct);
+        await db.Database.OpenConnectionAsync(ct);
         await using (var create = connection.CreateCommand())
         {
             create.CommandText = "CREATE TABLE IF NOT EXISTS BenchCommit (ID INTEGER PRIMARY KEY AUTOINCREMENT, At INTEGER NOT NULL)";

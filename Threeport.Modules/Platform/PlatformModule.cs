@@ -41,7 +41,9 @@ public static class PlatformModule
         services.AddPooledDbContextFactory<ThreeportDb>((sp, options) =>
         {
             options.UseSqlite(sp.GetRequiredService<DataDirectory>().ConnectionString);
-            options.AddInterceptors(new SqlitePragmas(sp.GetRequiredService<IOptions<DatabaseSettings>>().Value.BusyTimeout));
+            options.AddInterceptors(
+                new SqlitePragmas(sp.GetRequiredService<IOptions<DatabaseSettings>>().Value.BusyTimeout),
+                new CommitWatch(sp.GetRequiredService<TableChanges>()));
             options.ReplaceService<IModelCacheKeyFactory, ThreeportModelCacheKeyFactory>();
             // The model is checked against the migrations by a test; at run time a test-only type is allowed.
             options.ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
@@ -49,6 +51,8 @@ public static class PlatformModule
         });
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<ThreeportDb>>().CreateDbContext());
 
+        services.AddSingleton<TableChanges>();
+        services.AddSingleton<AnswerCache>();
         services.AddSingleton<SqliteWriteGate>();
         services.AddSingleton<LeaseStore>();
         // First hosted service: everything after it finds a migrated database.
@@ -110,7 +114,7 @@ public static class PlatformModule
     }
 
     // Prometheus text format, written by hand: a handful of counters does not need an exporter package.
-    private static async Task<IResult> MetricsAsync(ReconcileObserver observer, OutboxWriter outbox, ObjectTypeRegistry registry, ThreeportDb db, CancellationToken ct)
+    private static async Task<IResult> MetricsAsync(ReconcileObserver observer, OutboxWriter outbox, AnswerCache answers, ObjectTypeRegistry registry, ThreeportDb db, CancellationToken ct)
     {
         var text = new StringBuilder();
         text.AppendLine("# TYPE threeport_reconciles_total counter");
@@ -135,6 +139,13 @@ public static class PlatformModule
         text.AppendLine($"threeport_grouped_saves_total {groupedSaves}");
         text.AppendLine("# TYPE threeport_save_groups_total counter");
         text.AppendLine($"threeport_save_groups_total {groupCommits}");
+
+        // GET and list answers reused unchanged, and those read from the database (see AnswerCache).
+        var (hits, misses) = answers.Counts;
+        text.AppendLine("# TYPE threeport_answers_reused_total counter");
+        text.AppendLine($"threeport_answers_reused_total {hits}");
+        text.AppendLine("# TYPE threeport_answers_read_total counter");
+        text.AppendLine($"threeport_answers_read_total {misses}");
 
         text.AppendLine("# TYPE threeport_outbox_pending gauge");
         var pending = await db.OutboxMessages.GroupBy(m => m.ObjectType).Select(g => new { Type = g.Key, Count = g.Count() }).ToListAsync(ct);

@@ -17,6 +17,9 @@ public sealed class PlatformSettings
     // Notifications held in memory per object type; the rest wait in the outbox table.
     public int ChannelCapacity { get; set; } = 64;
 
+    // Reuse serialized GET and list answers until their table changes (see AnswerCache); off only to measure without.
+    public bool ReuseAnswers { get; set; } = true;
+
     public TimeSpan BackoffInitial { get; set; } = TimeSpan.FromSeconds(1);
 
     public TimeSpan BackoffMax { get; set; } = TimeSpan.FromSeconds(30);

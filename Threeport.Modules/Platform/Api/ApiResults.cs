@@ -10,9 +10,15 @@ namespace Threeport.Modules.Platform.Api;
 public static class ApiResults
 {
     public static IResult Ok(string type, IReadOnlyList<object> data, int page, int size, long total, int status = StatusCodes.Status200OK) =>
-        Envelope(new ApiEnvelope(new ApiMeta(page, size, total), type, data, new ApiStatus(status, ReasonPhrases.GetReasonPhrase(status), "")), status);
+        Serialized(OkBody(type, data, page, size, total, status), status);
 
     public static IResult One(string type, object item, int status = StatusCodes.Status200OK) => Ok(type, [item], 1, 1, 1, status);
+
+    // The bytes of an Ok answer, to keep for reuse (AnswerCache).
+    public static byte[] OkBody(string type, IReadOnlyList<object> data, int page, int size, long total, int status = StatusCodes.Status200OK) =>
+        Serialize(new ApiEnvelope(new ApiMeta(page, size, total), type, data, new ApiStatus(status, ReasonPhrases.GetReasonPhrase(status), "")));
+
+    public static IResult Serialized(byte[] body, int status = StatusCodes.Status200OK) => Results.Text(body, "application/json; charset=utf-8", status);
 
     public static IResult Error(string type, int status, string error) =>
         Envelope(new ApiEnvelope(new ApiMeta(0, 0, 0), type, null, new ApiStatus(status, ReasonPhrases.GetReasonPhrase(status), error)), status);
@@ -23,6 +29,7 @@ public static class ApiResults
 
     public static IResult Conflict(string type, string error) => Error(type, StatusCodes.Status409Conflict, error);
 
-    private static IResult Envelope(ApiEnvelope envelope, int status) =>
-        Results.Text(JsonSerializer.SerializeToUtf8Bytes(envelope, ApiJson.Options), "application/json; charset=utf-8", status);
+    private static IResult Envelope(ApiEnvelope envelope, int status) => Serialized(Serialize(envelope), status);
+
+    private static byte[] Serialize(ApiEnvelope envelope) => JsonSerializer.SerializeToUtf8Bytes(envelope, ApiJson.Options);
 }

@@ -38,6 +38,14 @@ public static class ObjectEndpoints<TObject>
     private static async Task<IResult> ListAsync(HttpRequest request, ThreeportDb db, IServiceProvider services, CancellationToken ct)
     {
         var type = TypeOf(services);
+        var answers = services.GetRequiredService<AnswerCache>();
+        var key = new AnswerKey(type.Name, 0, request.QueryString.Value ?? "");
+        var stamp = answers.StampOf(TableOf(db));
+        if (answers.TryGet(key, stamp, out var answered))
+        {
+            return ApiResults.Serialized(answered);
+        }
+
         var (query, error) = ListQuery.Parse(type, request.Query);
         if (query is null)
         {
@@ -55,7 +63,9 @@ public static class ObjectEndpoints<TObject>
         // A first page that is not full holds every match: no COUNT(*), which grows with the table.
         var total = query.Page == 1 && (query.Size == 0 || items.Count < query.Size) ? items.Count : await filtered.LongCountAsync(ct);
         Redact(type, items);
-        return ApiResults.Ok(type.Name, items, query.Page, query.Size, total);
+        var body = ApiResults.OkBody(type.Name, items, query.Page, query.Size, total);
+        answers.Put(key, stamp, body);
+        return ApiResults.Serialized(body);
     }
 
     private static async Task<IResult> GetAsync(string id, ThreeportDb db, IServiceProvider services, CancellationToken ct)
@@ -66,9 +76,31 @@ public static class ObjectEndpoints<TObject>
             return BadId(type, id);
         }
 
+        // An answer with a secret's plaintext is not kept beyond its request.
+        var answers = services.GetRequiredService<AnswerCache>();
+        var key = new AnswerKey(type.Name, objectId, null);
+        var stamp = type.Schema.Sensitive.Count == 0 ? answers.StampOf(TableOf(db)) : null;
+        if (answers.TryGet(key, stamp, out var answered))
+        {
+            return ApiResults.Serialized(answered);
+        }
+
         var obj = await ObjectById<TObject>.ReadAsync(db, objectId, ct);
-        return obj is null ? ApiResults.NotFound(type.Name, objectId) : ApiResults.One(type.Name, obj);
+        if (obj is null)
+        {
+            return ApiResults.NotFound(type.Name, objectId);
+        }
+
+        var body = ApiResults.OkBody(type.Name, [obj], 1, 1, 1);
+        answers.Put(key, stamp, body);
+        return ApiResults.Serialized(body);
     }
+
+    // The table an object type is stored in: what its answers are read from (one table: no navigations are loaded).
+    private static string TableOf(ThreeportDb db) =>
+        table ??= db.Model.FindEntityType(typeof(TObject))?.GetTableName() ?? typeof(TObject).Name;
+
+    private static string? table;
 
     private static async Task<IResult> CreateAsync(HttpRequest request, ThreeportDb db, IServiceProvider services, TimeProvider time, CancellationToken ct)
     {
