@@ -16,14 +16,7 @@ public sealed class WorkloadLifecycleTests
     private TestControlPlane cp = null!;
 
     [OneTimeSetUp]
-    public async Task StartAsync() => cp = await TestControlPlane.StartAsync(
-        withWidgets: false,
-        devCluster: true,
-        settings: new Dictionary<string, string?>
-        {
-            ["Threeport:BackoffInitial"] = "00:00:00.050",
-            ["Threeport:BackoffMax"] = "00:00:00.500",
-        });
+    public async Task StartAsync() => cp = await WorkloadTestKit.StartControlPlaneAsync();
 
     [OneTimeTearDown]
     public async Task StopAsync() => await cp.DisposeAsync();

@@ -11,6 +11,22 @@ public static class WorkloadTestKit
     // ConfigMap, Service and a two-replica Deployment: the manifest the benchmark deploys too.
     public const string ThreeResources = Threeport.Host.Bench.BenchRunner.ThreeResources;
 
+    // A control plane with its dev cluster and short backoffs, so retries of failed reconciles come quickly.
+    public static Task<TestControlPlane> StartControlPlaneAsync(string? readinessDelay = null)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Threeport:BackoffInitial"] = "00:00:00.050",
+            ["Threeport:BackoffMax"] = "00:00:00.500",
+        };
+        if (readinessDelay is not null)
+        {
+            settings["DevCluster:ReadinessDelay"] = readinessDelay;
+        }
+
+        return TestControlPlane.StartAsync(withWidgets: false, devCluster: true, settings: settings);
+    }
+
     public static async Task<long> CreateDefinitionAsync(this TestControlPlane cp, string yaml, string? name = null) =>
         (await cp.CreateAsync("workload-definitions", new { Name = name ?? TestControlPlane.Unique("def"), YAMLDocument = yaml }))["ID"]!.GetValue<long>();
 

@@ -15,13 +15,15 @@ using Threeport.Modules.Workloads.Reconcilers;
 namespace Threeport.Modules.Workloads.Watch;
 
 // Our version of Threeport's in-cluster agent: per runtime that runs workloads, watches the resources the
-// control plane applied and the cluster's Events. A resource deleted or changed by someone else, or whose
-// readiness changed, gets its instance reconciled (drift repair and status refresh through the one apply
-// path); Events about an instance's resources become WorkloadEvents.
+// control plane applied and the cluster's Events. A resource deleted or changed by someone else gets its
+// instance reconciled (drift repair through the one apply path); a change of readiness is recorded and the
+// instance's status refreshed, by a reconcile only if one is pending anyway (docs/decisions/0006); Events about
+// an instance's resources become WorkloadEvents.
 internal sealed class RuntimeWatcher(
     IRuntimeConnections runtimes,
     IDbContextFactory<ThreeportDb> dbFactory,
     OutboxWriter outbox,
+    SqliteWriteGate writes,
     WorkloadEventWriter events,
     TimeProvider time,
     ILogger<RuntimeWatcher> log) : BackgroundService
@@ -264,11 +266,44 @@ internal sealed class RuntimeWatcher(
         var drifted = eventType == "DELETED" || (generation is not null && record.AppliedGeneration is not null && generation > record.AppliedGeneration);
         // A kind ready as soon as it exists never changes readiness: its apply's answer already says so.
         var readinessChanged = eventType != "DELETED" && ResourceHealth.ReportsReadiness(kind) && ResourceHealth.IsReady(obj) != record.Ready;
-        if (drifted || readinessChanged)
+        if (drifted)
         {
-            log.LogInformation("Requeued WorkloadInstance {Instance}: {Kind} {Namespace}/{Name} {Change}", instanceId, kind, ns, name, drifted ? "changed outside Threeport" : "changed readiness");
+            log.LogInformation("Requeued WorkloadInstance {Instance}: {Kind} {Namespace}/{Name} changed outside Threeport", instanceId, kind, ns, name);
             await outbox.NotifyAsync(db, new ObjectKey(nameof(WorkloadInstance), instanceId), Operation.Updated, ct);
         }
+        else if (readinessChanged)
+        {
+            await RefreshReadinessAsync(db, instanceId, record.ID, obj, $"{kind} {ns}/{name}", ct);
+        }
+    }
+
+    // Readiness is something observed, not something to apply: a reconcile for it would re-apply every resource to
+    // change nothing. When no reconcile of the instance is pending or running (its outbox row lives from the
+    // notification until a reconcile commits its outcome), the record and the instance's status are updated here
+    // in one transaction. Otherwise the coming reconcile must compute the status, and is told to (as for drift):
+    // holding the write gate from the check to the commit keeps a reconcile from starting or finishing in between.
+    private async Task RefreshReadinessAsync(ThreeportDb db, long instanceId, long recordId, JsonObject live, string resource, CancellationToken ct)
+    {
+        var key = new ObjectKey(nameof(WorkloadInstance), instanceId);
+        using var write = await writes.EnterAsync(db, ct);
+        if (!await db.OutboxMessages.AnyAsync(m => m.ObjectType == key.Type && m.ObjectId == key.Id, ct)
+            && await db.Set<WorkloadInstance>().FirstOrDefaultAsync(i => i.ID == instanceId, ct) is { DeletionScheduled: null } instance)
+        {
+            var records = await db.Set<WorkloadResourceInstance>().Where(r => r.WorkloadInstanceID == instanceId).ToListAsync(ct);
+            if (records.FirstOrDefault(r => r.ID == recordId) is { } record)
+            {
+                record.Ready = ResourceHealth.IsReady(live);
+                record.RuntimeDefinition = live["status"]?.ToJsonString();
+                record.UpdatedAt = time.GetUtcNow();
+                instance.Status = WorkloadStatus.Of(records, previous: instance.Status);
+                await db.SaveChangesAsync(ct);
+                log.LogInformation("Refreshed WorkloadInstance {Instance}: {Resource} changed readiness, status {Status}", instanceId, resource, instance.Status);
+                return;
+            }
+        }
+
+        log.LogInformation("Requeued WorkloadInstance {Instance}: {Resource} changed readiness", instanceId, resource);
+        await outbox.NotifyAsync(db, key, Operation.Updated, ct);
     }
 
     private async Task OnClusterEventsAsync(long runtimeId, List<JsonObject> batch, CancellationToken ct)
