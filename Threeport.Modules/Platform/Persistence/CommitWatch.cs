@@ -10,8 +10,9 @@ namespace Threeport.Modules.Platform.Persistence;
 // Moves TableChanges' clocks from SQLite itself: its update hook names every row a statement changes (so a write
 // made with raw SQL or ExecuteUpdate counts as much as SaveChanges), its commit hook says a transaction with those
 // changes is committing. SQLite has no hook after a commit, so a commit is settled at the next point EF passes
-// on that connection (a statement or SaveChanges finished, a transaction committed, the connection closing, disposed
-// or opening again); until then readers of the table do not reuse answers.
+// on that connection (a command or SaveChanges finished, a transaction committed, the connection closing or
+// opening again); until then readers of the table do not reuse answers, which is safe but slower. A connection
+// that ADO.NET alone opened and wrote on is therefore settled when EF next uses it.
 internal sealed class CommitWatch(TableChanges changes) : IDbConnectionInterceptor, IDbTransactionInterceptor, IDbCommandInterceptor, ISaveChangesInterceptor
 {
     // Per native connection, which the pool keeps open across SqliteConnections: hooks are set once per handle.

@@ -286,24 +286,27 @@ internal sealed class RuntimeWatcher(
     {
         var key = new ObjectKey(nameof(WorkloadInstance), instanceId);
         using var write = await writes.EnterAsync(db, ct);
-        if (!await db.OutboxMessages.AnyAsync(m => m.ObjectType == key.Type && m.ObjectId == key.Id, ct)
-            && await db.Set<WorkloadInstance>().FirstOrDefaultAsync(i => i.ID == instanceId, ct) is { DeletionScheduled: null } instance)
+        if (await db.OutboxMessages.AnyAsync(m => m.ObjectType == key.Type && m.ObjectId == key.Id, ct))
         {
-            var records = await db.Set<WorkloadResourceInstance>().Where(r => r.WorkloadInstanceID == instanceId).ToListAsync(ct);
-            if (records.FirstOrDefault(r => r.ID == recordId) is { } record)
-            {
-                record.Ready = ResourceHealth.IsReady(live);
-                record.RuntimeDefinition = live["status"]?.ToJsonString();
-                record.UpdatedAt = time.GetUtcNow();
-                instance.Status = WorkloadStatus.Of(records, previous: instance.Status);
-                await db.SaveChangesAsync(ct);
-                log.LogInformation("Refreshed WorkloadInstance {Instance}: {Resource} changed readiness, status {Status}", instanceId, resource, instance.Status);
-                return;
-            }
+            log.LogInformation("Requeued WorkloadInstance {Instance}: {Resource} changed readiness", instanceId, resource);
+            await outbox.NotifyAsync(db, key, Operation.Updated, ct);
+            return;
         }
 
-        log.LogInformation("Requeued WorkloadInstance {Instance}: {Resource} changed readiness", instanceId, resource);
-        await outbox.NotifyAsync(db, key, Operation.Updated, ct);
+        var instance = await db.Set<WorkloadInstance>().FirstOrDefaultAsync(i => i.ID == instanceId, ct);
+        var records = await db.Set<WorkloadResourceInstance>().Where(r => r.WorkloadInstanceID == instanceId).ToListAsync(ct);
+        if (instance is not { DeletionScheduled: null } || records.FirstOrDefault(r => r.ID == recordId) is not { } record)
+        {
+            // Deleted, being deleted, or the resource was pruned since the event was read: nothing to refresh.
+            return;
+        }
+
+        record.Ready = ResourceHealth.IsReady(live);
+        record.RuntimeDefinition = live["status"]?.ToJsonString();
+        record.UpdatedAt = time.GetUtcNow();
+        instance.Status = WorkloadStatus.Of(records, previous: instance.Status);
+        await db.SaveChangesAsync(ct);
+        log.LogInformation("Refreshed WorkloadInstance {Instance}: {Resource} changed readiness, status {Status}", instanceId, resource, instance.Status);
     }
 
     private async Task OnClusterEventsAsync(long runtimeId, List<JsonObject> batch, CancellationToken ct)
