@@ -77,7 +77,7 @@ public sealed class StorageFaultTests
         await using var cp = await HardenedControlPlane.StartAsync(settings: HardenedControlPlane.NoReconcilers(), interceptors: [faults]);
         var before = await DatabaseSnapshot.TakeAsync(cp.DatabasePath);
         var names = Enumerable.Range(0, 10).Select(i => $"grouped-{i}").ToList();
-        foreach (var response in await Support.CreatesBehindTheGate.SendAsync(cp.Services, cp.Client, names, () => faults.FailWrite(SqliteFull, 1)))
+        foreach (var response in await Support.WritesBehindTheGate.CreateAsync(cp.Services, cp.Client, names, () => faults.FailWrite(SqliteFull, 1)))
         {
             var answer = await EnvelopeAsync(response);
             response.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable, answer.Error);

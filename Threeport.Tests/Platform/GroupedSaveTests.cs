@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Net;
 using System.Text.Json.Nodes;
 using FluentAssertions;
@@ -59,10 +60,36 @@ public sealed class GroupedSaveTests
         cp.Services.GetRequiredService<OutboxWriter>().Groups.Saves.Should().Be(0, "the group failed and each create was saved alone");
     }
 
+    // An update's copy in the group must keep the Generation its writer read as the value its WHERE compares: with the
+    // new one there, the group would fail and every PATCH would be saved alone.
+    [Test]
+    public async Task ConcurrentPatches_CommitTogether_EachCheckedAgainstTheGenerationItRead()
+    {
+        await using var cp = await TestControlPlane.StartAsync();
+        var ids = new List<long>();
+        for (var i = 0; i < 10; i++)
+        {
+            var id = (await cp.CreateWidgetAsync())["ID"]!.GetValue<long>();
+            await cp.EventuallyAsync("widgets", id, w => w["Reconciled"]!.GetValue<bool>());
+            ids.Add(id);
+        }
+
+        var grouped = cp.Services.GetRequiredService<OutboxWriter>().Groups.Saves;
+        var answers = await WritesBehindTheGate.SendAsync(cp.Services, ids.Count, i => cp.Client.PatchAsJsonAsync($"/v0/widgets/{ids[i]}", new { Color = "blue" }));
+
+        answers.Should().AllSatisfy(a => a.StatusCode.Should().Be(HttpStatusCode.OK));
+        cp.Services.GetRequiredService<OutboxWriter>().Groups.Saves.Should().Be(grouped + ids.Count, "the PATCHes committed in one group");
+        foreach (var id in ids)
+        {
+            var widget = await cp.EventuallyAsync("widgets", id, w => w["Reconciled"]!.GetValue<bool>() && w["AppliedColor"]?.GetValue<string>() == "blue");
+            widget["Generation"]!.GetValue<long>().Should().Be(2);
+        }
+    }
+
     private static async Task<List<(string Name, HttpStatusCode Status, JsonObject? Object)>> CreateBehindTheGateAsync(TestControlPlane cp, List<string> names)
     {
         var answers = new List<(string, HttpStatusCode, JsonObject?)>();
-        foreach (var (name, response) in names.Zip(await CreatesBehindTheGate.SendAsync(cp.Services, cp.Client, names)))
+        foreach (var (name, response) in names.Zip(await WritesBehindTheGate.CreateAsync(cp.Services, cp.Client, names)))
         {
             answers.Add((name, response.StatusCode, response.IsSuccessStatusCode ? (await ApiResponse.ReadAsync(response)).Single : null));
         }

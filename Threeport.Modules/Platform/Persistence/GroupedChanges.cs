@@ -25,17 +25,31 @@ internal static class GroupedChanges
             // Entry(...).State tracks this one entity, not a graph.
             var copy = into.Entry(source.CurrentValues.ToObject());
             copy.State = source.State == EntityState.Added ? EntityState.Added : EntityState.Unchanged;
+            // Only what the statement uses: generated keys of an insert; the modified columns of an update, and the
+            // original values its WHERE compares (concurrency tokens; the key cannot change). A copy starts unchanged,
+            // so every other property already holds its current value as the original.
             foreach (var property in source.Properties)
             {
-                var copied = copy.Property(property.Metadata.Name);
-                if (source.State == EntityState.Added)
+                var token = property.Metadata.IsConcurrencyToken;
+                var modified = source.State == EntityState.Modified && property.IsModified;
+                if (source.State == EntityState.Added ? !property.IsTemporary : !token && !modified)
                 {
-                    copied.IsTemporary = property.IsTemporary;
                     continue;
                 }
 
-                copied.OriginalValue = property.OriginalValue;
-                copied.IsModified = source.State == EntityState.Modified && property.IsModified;
+                var copied = copy.Property(property.Metadata.Name);
+                if (source.State == EntityState.Added)
+                {
+                    copied.IsTemporary = true;
+                    continue;
+                }
+
+                if (token)
+                {
+                    copied.OriginalValue = property.OriginalValue;
+                }
+
+                copied.IsModified = modified;
             }
 
             if (source.State == EntityState.Added)
