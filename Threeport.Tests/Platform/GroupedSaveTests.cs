@@ -6,6 +6,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using NUnit.Framework;
 using Threeport.Modules.Platform.Outbox;
+using Threeport.Modules.Platform.Persistence;
 using Threeport.Tests.Support;
 
 namespace Threeport.Tests.Platform;
@@ -84,6 +85,34 @@ public sealed class GroupedSaveTests
             var widget = await cp.EventuallyAsync("widgets", id, w => w["Reconciled"]!.GetValue<bool>() && w["AppliedColor"]?.GetValue<string>() == "blue");
             widget["Generation"]!.GetValue<long>().Should().Be(2);
         }
+    }
+
+    // A process of many hosts (the test suite) has contexts on different instances of one model, whose temporary keys
+    // coincide: copied as they were, two creates of one group would claim one key and the whole group would fail.
+    [Test]
+    public async Task CreatesFromContextsOnTwoModelInstances_CommitTogether_EachWithItsOwnKey()
+    {
+        await using var first = await TestControlPlane.StartAsync();
+        await using var second = await TestControlPlane.StartAsync();
+        await using var fromFirst = await first.Services.GetRequiredService<IDbContextFactory<ThreeportDb>>().CreateDbContextAsync();
+        await using var fromSecond = await second.Services.GetRequiredService<IDbContextFactory<ThreeportDb>>().CreateDbContextAsync();
+        var one = new Widget { Name = TestControlPlane.Unique("one") };
+        var other = new Widget { Name = TestControlPlane.Unique("other") };
+        fromFirst.Add(one);
+        fromSecond.Add(other);
+        fromFirst.Model.Should().NotBeSameAs(fromSecond.Model);
+        one.ID.Should().Be(other.ID, "each model instance hands out the same temporary keys");
+
+        await using var group = await first.Services.GetRequiredService<IDbContextFactory<ThreeportDb>>().CreateDbContextAsync();
+        var copies = new[] { GroupedChanges.CopyInto(fromFirst, group), GroupedChanges.CopyInto(fromSecond, group) };
+        await group.SaveChangesAsync();
+        GroupedChanges.AcceptSaved(fromFirst, copies[0]);
+        GroupedChanges.AcceptSaved(fromSecond, copies[1]);
+
+        one.ID.Should().BePositive();
+        other.ID.Should().BePositive().And.NotBe(one.ID);
+        var stored = await first.WithDbAsync(db => db.Set<Widget>().Where(w => w.ID == one.ID || w.ID == other.ID).Select(w => w.Name).ToListAsync());
+        stored.Should().BeEquivalentTo(one.Name, other.Name);
     }
 
     private static async Task<List<(string Name, HttpStatusCode Status, JsonObject? Object)>> CreateBehindTheGateAsync(TestControlPlane cp, List<string> names)

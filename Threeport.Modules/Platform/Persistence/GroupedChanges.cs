@@ -24,26 +24,34 @@ internal static class GroupedChanges
 
             // Entry(...).State tracks this one entity, not a graph.
             var copy = into.Entry(source.CurrentValues.ToObject());
-            copy.State = source.State == EntityState.Added ? EntityState.Added : EntityState.Unchanged;
-            // Only what the statement uses: generated keys of an insert; the modified columns of an update, and the
-            // original values its WHERE compares (concurrency tokens; the key cannot change). A copy starts unchanged,
-            // so every other property already holds its current value as the original.
+            if (source.State == EntityState.Added)
+            {
+                // A temporary key belongs to its context's model: contexts on two instances of the model (see above)
+                // hand out the same ones. Left unset, the key gets a temporary value of `into`'s own.
+                foreach (var property in source.Properties.Where(p => p.IsTemporary))
+                {
+                    copy.Property(property.Metadata.Name).CurrentValue = property.Metadata.Sentinel;
+                }
+
+                copy.State = EntityState.Added;
+                added[source.Entity] = copy;
+                continue;
+            }
+
+            // Only what the statement uses: the modified columns of an update, and the original values its WHERE
+            // compares (concurrency tokens; the key cannot change). A copy starts unchanged, so every other property
+            // already holds its current value as the original.
+            copy.State = EntityState.Unchanged;
             foreach (var property in source.Properties)
             {
                 var token = property.Metadata.IsConcurrencyToken;
                 var modified = source.State == EntityState.Modified && property.IsModified;
-                if (source.State == EntityState.Added ? !property.IsTemporary : !token && !modified)
+                if (!token && !modified)
                 {
                     continue;
                 }
 
                 var copied = copy.Property(property.Metadata.Name);
-                if (source.State == EntityState.Added)
-                {
-                    copied.IsTemporary = true;
-                    continue;
-                }
-
                 if (token)
                 {
                     copied.OriginalValue = property.OriginalValue;
@@ -52,11 +60,7 @@ internal static class GroupedChanges
                 copied.IsModified = modified;
             }
 
-            if (source.State == EntityState.Added)
-            {
-                added[source.Entity] = copy;
-            }
-            else if (source.State == EntityState.Deleted)
+            if (source.State == EntityState.Deleted)
             {
                 copy.State = EntityState.Deleted;
             }
