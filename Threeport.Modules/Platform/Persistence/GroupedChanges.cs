@@ -8,8 +8,8 @@ namespace Threeport.Modules.Platform.Persistence;
 // each (docs/benchmarks.md). The contexts keep their own changes, so that if the group fails each can save alone.
 internal static class GroupedChanges
 {
-    // Tracks in `into` copies of what `from` would save, with the same original values, so that the concurrency check
-    // of an update still compares with what its writer read. `from` and its entities are left as they were. Returns
+    // Tracks in `into` copies of what `from` would save, with the original values of its concurrency tokens, so that
+    // the concurrency check of an update still compares with what its writer read. `from` and its entities are left as they were. Returns
     // the copies of added entities, by the entity they copy. Properties are matched by name: two contexts of one host
     // can hold different instances of its model (EF's process-wide model cache evicts and rebuilds them).
     public static Dictionary<object, EntityEntry> CopyInto(DbContext from, DbContext into)
