@@ -1,6 +1,9 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Threeport.Modules.Platform.Leases;
+using Threeport.Modules.Platform.Objects;
+using Threeport.Modules.Platform.Outbox;
 using Threeport.Tests.Support;
 
 namespace Threeport.Tests.Platform;
@@ -36,6 +39,45 @@ public sealed class LeaseContentionTests
         await cp.EventuallyAsync("widgets", id, w => w["Reconciled"]!.GetValue<bool>());
         cp.Widgets.CallsFor(id).Should().Be(1);
         (await cp.WithDbAsync(db => db.Leases.CountAsync())).Should().Be(0);
+    }
+
+    [Test]
+    public async Task ABatchClaim_TakesFreeExpiredAndOwnLeases_WithTheirOutboxRows_LeavesLiveOnesOfOthers_AndReleasesOnlyItsOwn()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var cp = await TestControlPlane.StartAsync(time: time);
+        var leases = cp.Services.GetRequiredService<LeaseStore>();
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        await cp.WithDbAsync(async db =>
+        {
+            db.Leases.AddRange(
+                new Lease { ObjectType = "Probe", ObjectId = 1, Owner = "other-process", ExpiresAt = now + 60_000 },
+                new Lease { ObjectType = "Probe", ObjectId = 2, Owner = "other-process", ExpiresAt = now - 1 },
+                new Lease { ObjectType = "Probe", ObjectId = 3, Owner = leases.Owner, ExpiresAt = now + 60_000 });
+            db.OutboxMessages.Add(new OutboxMessage { ObjectType = "Probe", ObjectId = 2, Operation = "Updated", CreatedAt = now, AvailableAt = now, Attempt = 1, Sequence = 3 });
+            return await db.SaveChangesAsync();
+        });
+        ObjectKey[] keys = [new("Probe", 1), new("Probe", 2), new("Probe", 3), new("Probe", 4), new("Other", 4)];
+
+        var claimed = await cp.WithDbAsync(db => leases.TryClaimAsync(db, keys, CancellationToken.None));
+
+        claimed.Keys.Should().BeEquivalentTo(keys[1..]);
+        claimed.Should().Contain(keys[1], new PendingRow(3, 1, "Updated"), "a claim reads the object's outbox row with it");
+        keys[2..].Should().AllSatisfy(key => claimed[key].Should().BeNull("these objects have no outbox row"));
+        var stored = await cp.WithDbAsync(db => db.Leases.OrderBy(l => l.ObjectType).ThenBy(l => l.ObjectId).ToListAsync());
+        stored.Select(l => (l.ObjectType, l.ObjectId, l.Owner, l.ExpiresAt)).Should().Equal(
+            ("Other", 4L, leases.Owner, now + (long)leases.Duration.TotalMilliseconds),
+            ("Probe", 1L, "other-process", now + 60_000),
+            ("Probe", 2L, leases.Owner, now + (long)leases.Duration.TotalMilliseconds),
+            ("Probe", 3L, leases.Owner, now + (long)leases.Duration.TotalMilliseconds),
+            ("Probe", 4L, leases.Owner, now + (long)leases.Duration.TotalMilliseconds));
+
+        await cp.WithDbAsync(async db =>
+        {
+            await leases.ReleaseAsync(db, keys, CancellationToken.None);
+            return 0;
+        });
+        (await cp.WithDbAsync(db => db.Leases.Select(l => l.ObjectId).ToListAsync())).Should().Equal([1L], "the live lease of another owner is not this process's to release");
     }
 
     private static async Task<(int Attempt, long AvailableAt)> WaitForAttemptAsync(TestControlPlane cp, int attempt)

@@ -71,6 +71,52 @@ public sealed class OutcomeCommitTests
         await AssertSettledAsync(cp, ids);
     }
 
+    [Test]
+    public async Task ABacklogOfRequeues_IsCommittedTogether_EachRowDueAtItsOwnTime_AndReconciledThen()
+    {
+        var (dataDirectory, ids) = await BacklogAsync(40);
+        var behavior = new WidgetBehavior();
+        // Each widget asks to be looked at again after its own delay, then is done.
+        behavior.Script = (widget, _) => Task.FromResult(
+            behavior.CallsFor(widget.ID) == 1 ? ReconcileResult.RequeueAfter(RequeueDelay(widget.ID)) : ReconcileResult.Done);
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var cp = await TestControlPlane.StartAsync(dataDirectory, time: time, widgetBehavior: behavior);
+        var started = time.GetUtcNow();
+
+        var rows = await EventuallyRescheduledAsync(cp, ids.Count);
+        rows.Should().BeEquivalentTo(ids.Select(id => (id, 1, (started + RequeueDelay(id)).ToUnixTimeMilliseconds())));
+        var (commits, outcomes) = Commits(cp);
+        commits.Should().BeLessThan(outcomes, "outcomes of one batch share a commit");
+        (await cp.WithDbAsync(db => db.Leases.CountAsync())).Should().Be(0);
+
+        time.Advance(RequeueDelay(ids.Max()));
+        foreach (var id in ids)
+        {
+            await cp.EventuallyAsync("widgets", id, w => w["Reconciled"]!.GetValue<bool>());
+        }
+
+        ids.Select(cp.Widgets.CallsFor).Should().AllSatisfy(calls => calls.Should().Be(2));
+        await AssertSettledAsync(cp, ids);
+    }
+
+    private static TimeSpan RequeueDelay(long id) => TimeSpan.FromMinutes(10) + TimeSpan.FromSeconds(id);
+
+    private static async Task<List<(long Id, int Attempt, long AvailableAt)>> EventuallyRescheduledAsync(TestControlPlane cp, int count)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var rows = await cp.WithDbAsync(db => db.OutboxMessages.Where(m => m.ObjectType == "Widget" && m.Attempt > 0)
+                .Select(m => new ValueTuple<long, int, long>(m.ObjectId, m.Attempt, m.AvailableAt)).ToListAsync());
+            if (rows.Count == count || DateTime.UtcNow > deadline)
+            {
+                return rows;
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
     // Widgets created while their controller is off: they wait in the outbox, and the next start finds them all at once.
     private static async Task<(string DataDirectory, List<long> Ids)> BacklogAsync(int count)
     {

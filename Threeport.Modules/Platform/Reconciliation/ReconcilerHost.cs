@@ -55,7 +55,7 @@ public sealed class ReconcilerHost<TObject>(
             while (await reader.WaitToReadAsync(stoppingToken))
             {
                 var batch = TakeBatch(reader, workers);
-                var claimed = await ClaimBatchAsync(batch, stoppingToken);
+                var claimed = await ClaimBatchAsync(batch, preload: lastReconcile < MaxCommitDelay, stoppingToken);
                 var pending = new List<Outcome>(batch.Count);
                 try
                 {
@@ -74,7 +74,7 @@ public sealed class ReconcilerHost<TObject>(
                         }
 
                         var started = time.GetTimestamp();
-                        if (await ProcessAsync(key, claimed.Keys.Remove(key) ? claimed.At : null, stoppingToken) is { } outcome)
+                        if (await ProcessAsync(key, claimed.Take(key), stoppingToken) is { } outcome)
                         {
                             pending.Add(outcome);
                         }
@@ -110,33 +110,43 @@ public sealed class ReconcilerHost<TObject>(
         return batch;
     }
 
-    // Leases of a batch in one write transaction. A single object, or a failed batch claim, is claimed by ProcessAsync.
-    private async Task<ClaimedBatch> ClaimBatchAsync(List<ObjectKey> batch, CancellationToken stoppingToken)
+    // Leases of a batch, with their outbox rows, in one statement. While reconciles are quick, the objects are loaded
+    // together right after (later in the batch, an object is then a few milliseconds older when reconciled; a change
+    // meanwhile bumps its row's Sequence and Generation, so it is reconciled again and the stale status discarded). A
+    // single object, or a failed batch claim, is claimed and loaded by ProcessAsync.
+    private async Task<ClaimedBatch> ClaimBatchAsync(List<ObjectKey> batch, bool preload, CancellationToken stoppingToken)
     {
         if (batch.Count < 2)
         {
-            return new ClaimedBatch([], null);
+            return ClaimedBatch.None;
         }
 
         try
         {
             var at = time.GetUtcNow();
-            return new ClaimedBatch(await leases.TryClaimAsync(batch, stoppingToken), at);
+            await using var db = await dbFactory.CreateDbContextAsync(stoppingToken);
+            var rows = await leases.TryClaimAsync(db, batch, stoppingToken);
+            var ids = rows.Keys.Select(k => k.Id).ToList();
+            var objects = preload && ids.Count > 0
+                ? await db.Set<TObject>().AsNoTracking().Where(o => ids.Contains(o.ID)).ToDictionaryAsync(o => o.ID, stoppingToken)
+                : null;
+            return new ClaimedBatch(rows, at, objects);
         }
         catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
         {
+            // Leases claimed before a failure are this process's own: ProcessAsync claims them again.
             log.LogWarning(ex, "Failed to claim a batch of {Count} {ObjectType} leases; claiming them one by one", batch.Count, type.Name);
-            return new ClaimedBatch([], null);
+            return ClaimedBatch.None;
         }
         catch (OperationCanceledException)
         {
-            return new ClaimedBatch([], null);
+            return ClaimedBatch.None;
         }
     }
 
     private async Task ReleaseAsync(ClaimedBatch claimed)
     {
-        foreach (var key in claimed.Keys)
+        foreach (var key in claimed.Rows.Keys)
         {
             await HandBackAsync(key);
         }
@@ -158,7 +168,7 @@ public sealed class ReconcilerHost<TObject>(
 
     // Claims the object (unless its batch claim is still fresh), reconciles it and returns what to commit. Null when
     // there is nothing to commit: the object is then settled here (lease handed back, dispatcher told).
-    private async Task<Outcome?> ProcessAsync(ObjectKey key, DateTimeOffset? claimedAt, CancellationToken stoppingToken)
+    private async Task<Outcome?> ProcessAsync(ObjectKey key, BatchClaim? batchClaim, CancellationToken stoppingToken)
     {
         // One context (and one pooled connection) for the claim, the reads and, when committed alone, the outcome.
         var scope = scopes.CreateAsyncScope();
@@ -167,11 +177,14 @@ public sealed class ReconcilerHost<TObject>(
         try
         {
             var db = scope.ServiceProvider.GetRequiredService<ThreeportDb>();
-            var fresh = claimedAt is { } at && time.GetUtcNow() - at < leases.Duration / 3;
-            if (fresh || await leases.TryClaimAsync(db, key, stoppingToken))
+            // The claim reads the row, and the object is loaded after it: a change committed in between bumps the
+            // row's Sequence, so the row survives this reconcile and the change is reconciled next.
+            var batched = batchClaim is { } c && time.GetUtcNow() - c.At < leases.Duration / 3 ? c : (BatchClaim?)null;
+            var (claimed, row) = batched is { } b ? (true, b.Row) : await leases.TryClaimAsync(db, key, stoppingToken);
+            if (claimed)
             {
                 leased = true;
-                if (await ReconcileLeasedAsync(scope, db, key, stoppingToken) is { } outcome)
+                if (await ReconcileLeasedAsync(scope, db, key, row, batched?.Objects, stoppingToken) is { } outcome)
                 {
                     return outcome;
                 }
@@ -216,11 +229,8 @@ public sealed class ReconcilerHost<TObject>(
         }
     }
 
-    private async Task<Outcome?> ReconcileLeasedAsync(AsyncServiceScope scope, ThreeportDb db, ObjectKey key, CancellationToken stoppingToken)
+    private async Task<Outcome?> ReconcileLeasedAsync(AsyncServiceScope scope, ThreeportDb db, ObjectKey key, PendingRow? row, Dictionary<long, TObject>? loaded, CancellationToken stoppingToken)
     {
-        // The row first, then the object: a change committed in between bumps the row's Sequence, so the
-        // row survives this reconcile and the change is reconciled next.
-        var row = await ReadRowAsync(db, key, stoppingToken);
         if (row is null)
         {
             await leases.ReleaseAsync(db, key, stoppingToken);
@@ -231,7 +241,7 @@ public sealed class ReconcilerHost<TObject>(
         Outcome Commit(bool deleteRow, DateTimeOffset? dueAt, bool guarded, long? reconciled = null) =>
             new(key, scope, db, sequence, deleteRow, dueAt, guarded, reconciled, time.GetTimestamp());
 
-        var obj = await ObjectById<TObject>.LoadAsync(db, key.Id, stoppingToken);
+        var obj = loaded is null ? await ObjectById<TObject>.LoadAsync(db, key.Id, stoppingToken) : Track(db, loaded.GetValueOrDefault(key.Id));
         if (obj is null || obj.InterruptReconciliation)
         {
             log.LogInformation(obj is null ? "Dropped notification of {Object}: it no longer exists" : "Skipped {Object}: reconciliation is interrupted", key);
@@ -311,16 +321,6 @@ public sealed class ReconcilerHost<TObject>(
         }
     }
 
-    private static async Task<OutboxRow?> ReadRowAsync(ThreeportDb db, ObjectKey key, CancellationToken ct)
-    {
-        await using var command = await db.CommandAsync(
-            "SELECT Sequence, Attempt, Operation FROM OutboxMessages WHERE ObjectType = $type AND ObjectId = $id",
-            [("$type", key.Type), ("$id", key.Id)],
-            ct);
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        return await reader.ReadAsync(ct) ? new OutboxRow(reader.GetInt64(0), reader.GetInt32(1), reader.GetString(2)) : null;
-    }
-
     // Commits the outcomes a worker has ready, then tells the dispatcher. Several go in one transaction (a backlog's
     // reconciles then cost one commit, not one each); if that fails (a stale status write among them fails the whole
     // SaveChanges), or there is just one, each is committed on its own context, where a stale write is discarded alone.
@@ -365,7 +365,7 @@ public sealed class ReconcilerHost<TObject>(
             // The whole outcome is one transaction already: no savepoint around SaveChanges.
             db.Database.AutoSavepointsEnabled = false;
             await db.SaveChangesAsync(ct);
-            handled = await SettleRowAsync(db, outcome, ct);
+            handled = (await SettleRowsAsync(db, [outcome], ct)).Contains(outcome.Key.Id);
             await transaction.CommitAsync(ct);
         }
         catch (DbUpdateConcurrencyException) when (outcome.Guarded)
@@ -383,24 +383,25 @@ public sealed class ReconcilerHost<TObject>(
 
     private async Task<bool> TryCommitTogetherAsync(List<Outcome> pending, CancellationToken ct)
     {
-        var handled = new bool[pending.Count];
+        HashSet<long> handled;
         try
         {
+            // The copies, change detection and connection are ready before the write gate: other writers wait only
+            // for the statements.
             await using var db = await dbFactory.CreateDbContextAsync(ct);
-            using var write = await writes.EnterAsync(db, ct);
-            await using var transaction = await db.Database.BeginTransactionAsync(ct);
-            db.Database.AutoSavepointsEnabled = false;
             foreach (var outcome in pending)
             {
                 GroupedChanges.CopyInto(from: outcome.Db, into: db);
             }
 
+            db.ChangeTracker.DetectChanges();
+            db.ChangeTracker.AutoDetectChangesEnabled = false;
+            await db.Database.OpenConnectionAsync(ct);
+            using var write = await writes.EnterAsync(db, ct);
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            db.Database.AutoSavepointsEnabled = false;
             await db.SaveChangesAsync(ct);
-            for (var i = 0; i < pending.Count; i++)
-            {
-                handled[i] = await SettleRowAsync(db, pending[i], ct);
-            }
-
+            handled = await SettleRowsAsync(db, pending, ct);
             await transaction.CommitAsync(ct);
         }
         catch (Exception ex)
@@ -410,28 +411,78 @@ public sealed class ReconcilerHost<TObject>(
         }
 
         observer.ObserveCommit(type.Name, pending.Count);
-        for (var i = 0; i < pending.Count; i++)
+        foreach (var outcome in pending)
         {
-            pending[i].RemainingDueAt = Stored(pending[i], handled[i]);
+            outcome.RemainingDueAt = Stored(outcome, handled.Contains(outcome.Key.Id));
         }
 
         return true;
     }
 
-    // The outbox row the reconcile read is deleted or rescheduled, and the lease released, in the caller's transaction.
-    // False when the row's Sequence moved on: a user change arrived meanwhile and its row stays.
-    private async Task<bool> SettleRowAsync(ThreeportDb db, Outcome outcome, CancellationToken ct)
+    // The outbox rows the reconciles read are deleted or rescheduled, and the leases released, in the caller's
+    // transaction: at most three statements however many outcomes. Returns the IDs of the objects whose row was
+    // settled; a row whose Sequence moved on (a user change arrived meanwhile) is not among them and stays.
+    private async Task<HashSet<long>> SettleRowsAsync(ThreeportDb db, IReadOnlyList<Outcome> outcomes, CancellationToken ct)
     {
-        (string, object)[] row = [("$type", outcome.Key.Type), ("$id", outcome.Key.Id), ("$sequence", outcome.Sequence)];
-        var handled = outcome.DeleteRow
-            ? await db.ExecuteAsync("DELETE FROM OutboxMessages WHERE ObjectType = $type AND ObjectId = $id AND Sequence = $sequence", ct, row)
-            : await db.ExecuteAsync(
-                "UPDATE OutboxMessages SET AvailableAt = $due, Attempt = Attempt + 1 WHERE ObjectType = $type AND ObjectId = $id AND Sequence = $sequence",
-                ct,
-                [.. row, ("$due", outcome.DueAt!.Value.ToUnixTimeMilliseconds())]);
-        await leases.ReleaseAsync(db, outcome.Key, ct);
-        return handled > 0;
+        var handled = new HashSet<long>();
+        if (outcomes is [var alone])
+        {
+            // The plain statements prepare faster: one outcome is what a user's lone change waits behind.
+            (string, object)[] row = [("$type", alone.Key.Type), ("$id", alone.Key.Id), ("$sequence", alone.Sequence)];
+            var settled = alone.DeleteRow
+                ? await db.ExecuteAsync("DELETE FROM OutboxMessages WHERE ObjectType = $type AND ObjectId = $id AND Sequence = $sequence", ct, row)
+                : await db.ExecuteAsync(
+                    "UPDATE OutboxMessages SET AvailableAt = $due, Attempt = Attempt + 1 WHERE ObjectType = $type AND ObjectId = $id AND Sequence = $sequence",
+                    ct,
+                    [.. row, ("$due", alone.DueAt!.Value.ToUnixTimeMilliseconds())]);
+            if (settled > 0)
+            {
+                handled.Add(alone.Key.Id);
+            }
+        }
+        else
+        {
+            await ReadIdsAsync(DeleteRowsSql, outcomes.Where(o => o.DeleteRow).Select(o => new[] { o.Key.Id, o.Sequence }).ToList());
+            await ReadIdsAsync(RescheduleRowsSql, outcomes.Where(o => !o.DeleteRow).Select(o => new[] { o.Key.Id, o.Sequence, o.DueAt!.Value.ToUnixTimeMilliseconds() }).ToList());
+        }
+
+        await leases.ReleaseAsync(db, outcomes.Select(o => o.Key).ToList(), ct);
+        return handled;
+
+        async Task ReadIdsAsync(string sql, List<long[]> rows)
+        {
+            if (rows.Count == 0)
+            {
+                return;
+            }
+
+            await using var command = await db.CommandAsync(sql, [("$type", type.Name), ("$rows", JsonIds.Of(rows))], ct);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                handled.Add(reader.GetInt64(0));
+            }
+        }
     }
+
+    // $rows: [[ObjectId, Sequence, ...], ...]. CROSS JOIN keeps SQLite from choosing the table as the outer loop,
+    // which scans every outbox row of the type for each settle.
+    private const string RowsReadSql =
+        """
+        SELECT o.Id FROM json_each($rows) AS r CROSS JOIN OutboxMessages AS o
+        ON o.ObjectType = $type AND o.ObjectId = r.value ->> 0 AND o.Sequence = r.value ->> 1
+        """;
+
+    private const string DeleteRowsSql = $"DELETE FROM OutboxMessages WHERE Id IN ({RowsReadSql}) RETURNING ObjectId";
+
+    // $rows: [[ObjectId, Sequence, AvailableAt], ...].
+    private const string RescheduleRowsSql =
+        $"""
+        UPDATE OutboxMessages
+        SET AvailableAt = (SELECT r.value ->> 2 FROM json_each($rows) AS r WHERE r.value ->> 0 = OutboxMessages.ObjectId), Attempt = Attempt + 1
+        WHERE Id IN ({RowsReadSql})
+        RETURNING ObjectId
+        """;
 
     // After the commit, out of the write gate: when the object's row is due again (Unix ms; now if a user change is waiting), or null.
     private long? Stored(Outcome outcome, bool handled)
@@ -446,7 +497,7 @@ public sealed class ReconcilerHost<TObject>(
 
     private async Task<long?> RescheduleContendedAsync(ThreeportDb db, ObjectKey key, CancellationToken ct)
     {
-        var row = await ReadRowAsync(db, key, ct);
+        var row = await PendingRow.ReadAsync(db, key, ct);
         if (row is null)
         {
             return null;
@@ -494,6 +545,17 @@ public sealed class ReconcilerHost<TObject>(
         }
     }
 
+    // An object the batch loaded, tracked by this reconcile's context as if loaded there.
+    private static TObject? Track(ThreeportDb db, TObject? obj)
+    {
+        if (obj is not null)
+        {
+            db.Attach(obj);
+        }
+
+        return obj;
+    }
+
     private static string FailureReason(bool deleting, TObject obj) =>
         deleting ? "FailedDelete" : obj.CreationConfirmed is null ? "FailedCreate" : "FailedUpdate";
 
@@ -501,8 +563,6 @@ public sealed class ReconcilerHost<TObject>(
 
     // Outcomes of quick reconciles wait at most about this long for others to commit with (docs/benchmarks.md).
     private static readonly TimeSpan MaxCommitDelay = TimeSpan.FromMilliseconds(5);
-
-    private readonly record struct OutboxRow(long Sequence, int Attempt, string Operation);
 
     // What a reconcile leaves to commit: the changes its scope's context tracks (status, events), what becomes of the
     // outbox row it read, and the lease release. Guarded: a stale status write is discarded rather than failing.
@@ -514,6 +574,15 @@ public sealed class ReconcilerHost<TObject>(
         public long? RemainingDueAt { get; set; }
     }
 
-    // The leases a batch claimed at At; each key leaves Keys when its object is processed.
-    private sealed record ClaimedBatch(HashSet<ObjectKey> Keys, DateTimeOffset? At);
+    // The leases a batch claimed at At, each with its outbox row read by the claim, and the objects loaded with them
+    // (null when not preloaded).
+    private sealed record ClaimedBatch(Dictionary<ObjectKey, PendingRow?> Rows, DateTimeOffset? At, Dictionary<long, TObject>? Objects)
+    {
+        public static ClaimedBatch None => new([], null, null);
+
+        // The claim of an object as its turn comes; what is never taken (shutdown) is handed back at the batch's end.
+        public BatchClaim? Take(ObjectKey key) => At is { } at && Rows.Remove(key, out var row) ? new BatchClaim(at, row, Objects) : null;
+    }
+
+    private readonly record struct BatchClaim(DateTimeOffset At, PendingRow? Row, Dictionary<long, TObject>? Objects);
 }
