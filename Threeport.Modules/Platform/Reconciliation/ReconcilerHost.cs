@@ -386,27 +386,46 @@ public sealed class ReconcilerHost<TObject>(
         HashSet<long> handled;
         try
         {
-            // The copies, change detection and connection are ready before the write gate: other writers wait only
-            // for the statements.
+            // Status writes and events go as plain statements when that is all the outcomes hold (a stale one is then
+            // discarded alone); otherwise as copies saved by EF. The copies, change detection and connection are
+            // ready before the write gate: other writers wait only for the statements.
             await using var db = await dbFactory.CreateDbContextAsync(ct);
-            foreach (var outcome in pending)
+            var plain = pending.All(o => PlainStatements.CanWrite(o.Db));
+            if (!plain)
             {
-                GroupedChanges.CopyInto(from: outcome.Db, into: db);
+                foreach (var outcome in pending)
+                {
+                    GroupedChanges.CopyInto(from: outcome.Db, into: db);
+                }
+
+                db.ChangeTracker.DetectChanges();
+                db.ChangeTracker.AutoDetectChangesEnabled = false;
             }
 
-            db.ChangeTracker.DetectChanges();
-            db.ChangeTracker.AutoDetectChangesEnabled = false;
             await db.Database.OpenConnectionAsync(ct);
             using var write = await writes.EnterAsync(db, ct);
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
             db.Database.AutoSavepointsEnabled = false;
-            await db.SaveChangesAsync(ct);
+            if (plain)
+            {
+                await using var statements = new PlainStatements(db);
+                foreach (var outcome in pending)
+                {
+                    outcome.Stale = !await statements.TryWriteAsync(outcome.Db, ct);
+                }
+            }
+            else
+            {
+                await db.SaveChangesAsync(ct);
+            }
+
             handled = await SettleRowsAsync(db, pending, ct);
             await transaction.CommitAsync(ct);
         }
         catch (Exception ex)
         {
             log.LogDebug("Committing {Count} {ObjectType} outcomes together failed; committing each alone: {Error}", pending.Count, type.Name, ex.Message);
+            pending.ForEach(o => o.Stale = false);
             return false;
         }
 
@@ -425,7 +444,7 @@ public sealed class ReconcilerHost<TObject>(
     private async Task<HashSet<long>> SettleRowsAsync(ThreeportDb db, IReadOnlyList<Outcome> outcomes, CancellationToken ct)
     {
         var handled = new HashSet<long>();
-        if (outcomes is [var alone])
+        if (outcomes is [{ Stale: false } alone])
         {
             // The plain statements prepare faster: one outcome is what a user's lone change waits behind.
             (string, object)[] row = [("$type", alone.Key.Type), ("$id", alone.Key.Id), ("$sequence", alone.Sequence)];
@@ -442,8 +461,10 @@ public sealed class ReconcilerHost<TObject>(
         }
         else
         {
-            await ReadIdsAsync(DeleteRowsSql, outcomes.Where(o => o.DeleteRow).Select(o => new[] { o.Key.Id, o.Sequence }).ToList());
-            await ReadIdsAsync(RescheduleRowsSql, outcomes.Where(o => !o.DeleteRow).Select(o => new[] { o.Key.Id, o.Sequence, o.DueAt!.Value.ToUnixTimeMilliseconds() }).ToList());
+            // The row of a discarded stale write stays: the newer generation is due.
+            var written = outcomes.Where(o => !o.Stale).ToList();
+            await ReadIdsAsync(DeleteRowsSql, written.Where(o => o.DeleteRow).Select(o => new[] { o.Key.Id, o.Sequence }).ToList());
+            await ReadIdsAsync(RescheduleRowsSql, written.Where(o => !o.DeleteRow).Select(o => new[] { o.Key.Id, o.Sequence, o.DueAt!.Value.ToUnixTimeMilliseconds() }).ToList());
         }
 
         await leases.ReleaseAsync(db, outcomes.Select(o => o.Key).ToList(), ct);
@@ -487,7 +508,11 @@ public sealed class ReconcilerHost<TObject>(
     // After the commit, out of the write gate: when the object's row is due again (Unix ms; now if a user change is waiting), or null.
     private long? Stored(Outcome outcome, bool handled)
     {
-        if (outcome.Reconciled is { } generation)
+        if (outcome.Stale)
+        {
+            log.LogDebug("Discarded a stale status write of {Object}: it changed while being reconciled", outcome.Key);
+        }
+        else if (outcome.Reconciled is { } generation)
         {
             observer.ObserveReconciled(outcome.Key, generation);
         }
@@ -572,6 +597,9 @@ public sealed class ReconcilerHost<TObject>(
     {
         // Set when committed together with others.
         public long? RemainingDueAt { get; set; }
+
+        // Set when committed together with others as plain statements, and its status write found the object changed.
+        public bool Stale { get; set; }
     }
 
     // The leases a batch claimed at At, each with its outbox row read by the claim, and the objects loaded with them

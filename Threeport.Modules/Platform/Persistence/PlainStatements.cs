@@ -1,0 +1,126 @@
+using System.Data.Common;
+using System.Text;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
+using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace Threeport.Modules.Platform.Persistence;
+
+// Writes what several contexts would save as plain statements on the connection of one context, in its transaction,
+// each distinct statement prepared once for all of them: EF's update pipeline (ordering the commands, building their
+// SQL, a new command and new prepared statements every time) was 30 % of the CPU of a backlog of reconciles
+// (docs/benchmarks.md). Only what a reconcile's outcome holds: at most one update (its object's status, checked by the
+// concurrency tokens) and inserts with a key the database generates. Anything else is for SaveChanges.
+internal sealed class PlainStatements(DbContext into) : IAsyncDisposable
+{
+    private readonly Dictionary<string, SqliteCommand> prepared = [];
+
+    public static bool CanWrite(DbContext from)
+    {
+        var updates = 0;
+        foreach (var entry in from.ChangeTracker.Entries())
+        {
+            var writable = entry.State switch
+            {
+                EntityState.Unchanged or EntityState.Detached => true,
+                EntityState.Modified => ++updates == 1 && IsPlainRow(entry.Metadata) && entry.Properties.Any(p => p.IsModified),
+                EntityState.Added => IsPlainRow(entry.Metadata) && entry.Properties.All(p => p.Metadata.IsPrimaryKey() || p.Metadata.ValueGenerated == ValueGenerated.Never),
+                _ => false,
+            };
+            if (!writable)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    // False when the update found its row changed (its concurrency tokens no longer match): nothing of `from` is
+    // written then. `from` must have passed CanWrite.
+    public async Task<bool> TryWriteAsync(DbContext from, CancellationToken ct)
+    {
+        var entries = from.ChangeTracker.Entries().Where(e => e.State is EntityState.Modified or EntityState.Added).OrderBy(e => e.State == EntityState.Added).ToList();
+        foreach (var entry in entries)
+        {
+            var (sql, values) = entry.State == EntityState.Modified ? Update(entry) : Insert(entry);
+            var command = await CommandAsync(sql, ct);
+            command.Parameters.Clear();
+            for (var i = 0; i < values.Count; i++)
+            {
+                var (property, value) = values[i];
+                command.Parameters.Add(property.GetRelationalTypeMapping().CreateParameter(command, $"$p{i}", value, property.IsNullable));
+            }
+
+            if (await command.ExecuteNonQueryAsync(ct) != 1)
+            {
+                // Only the update can find no row, and it runs first.
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var command in prepared.Values)
+        {
+            await command.DisposeAsync();
+        }
+    }
+
+    // One table, one key column, no owned or complex parts: a row EF writes with one plain statement.
+    private static bool IsPlainRow(IEntityType type) =>
+        type.GetTableName() is not null && type.GetTableMappings().Count() == 1 && !type.IsOwned() && !type.GetNavigations().Any()
+        && !type.GetComplexProperties().Any() && type.FindPrimaryKey() is { Properties.Count: 1 };
+
+    private static (string Sql, List<(IProperty, object?)> Values) Update(EntityEntry entry)
+    {
+        var table = StoreObjectIdentifier.Table(entry.Metadata.GetTableName()!, entry.Metadata.GetSchema());
+        var values = new List<(IProperty, object?)>();
+        var sql = new StringBuilder($"UPDATE \"{table.Name}\" SET ");
+        foreach (var property in entry.Properties.Where(p => p.IsModified))
+        {
+            sql.Append(values.Count == 0 ? "" : ", ").Append($"\"{property.Metadata.GetColumnName(table)}\" = $p{values.Count}");
+            values.Add((property.Metadata, property.CurrentValue));
+        }
+
+        var key = entry.Metadata.FindPrimaryKey()!.Properties[0];
+        sql.Append($" WHERE \"{key.GetColumnName(table)}\" = $p{values.Count}");
+        values.Add((key, entry.Property(key.Name).CurrentValue));
+        foreach (var token in entry.Properties.Where(p => p.Metadata.IsConcurrencyToken))
+        {
+            sql.Append($" AND \"{token.Metadata.GetColumnName(table)}\" = $p{values.Count}");
+            values.Add((token.Metadata, token.OriginalValue));
+        }
+
+        return (sql.ToString(), values);
+    }
+
+    // Without the key when the database generates it (a temporary value stands in for it meanwhile).
+    private static (string Sql, List<(IProperty, object?)> Values) Insert(EntityEntry entry)
+    {
+        var table = StoreObjectIdentifier.Table(entry.Metadata.GetTableName()!, entry.Metadata.GetSchema());
+        var columns = entry.Properties.Where(p => !(p.Metadata.IsPrimaryKey() && p.IsTemporary)).ToList();
+        var names = string.Join(", ", columns.Select(p => $"\"{p.Metadata.GetColumnName(table)}\""));
+        var parameters = string.Join(", ", columns.Select((_, i) => $"$p{i}"));
+        return ($"INSERT INTO \"{table.Name}\" ({names}) VALUES ({parameters})", columns.Select(p => (p.Metadata, p.CurrentValue)).ToList());
+    }
+
+    private async Task<SqliteCommand> CommandAsync(string sql, CancellationToken ct)
+    {
+        if (!prepared.TryGetValue(sql, out var command))
+        {
+            await into.Database.OpenConnectionAsync(ct);
+            command = (SqliteCommand)into.Database.GetDbConnection().CreateCommand();
+            command.CommandText = sql;
+            command.Transaction = (SqliteTransaction?)into.Database.CurrentTransaction?.GetDbTransaction();
+            prepared[sql] = command;
+        }
+
+        return command;
+    }
+}
