@@ -323,7 +323,8 @@ public sealed class ReconcilerHost<TObject>(
 
     // Commits the outcomes a worker has ready, then tells the dispatcher. Several go in one transaction (a backlog's
     // reconciles then cost one commit, not one each); if that fails (a stale status write among them fails the whole
-    // SaveChanges), or there is just one, each is committed on its own context, where a stale write is discarded alone.
+    // SaveChanges when they are not plain statements), or there is just one, each is committed on its own context,
+    // where a stale write is discarded alone.
     private async Task CommitAsync(List<Outcome> pending, CancellationToken stoppingToken)
     {
         var together = pending.Count > 1 && await TryCommitTogetherAsync(pending, stoppingToken);
