@@ -29,7 +29,7 @@ public sealed class PlainStatementsTests
         var written = await cp.WithDbAsync(async from =>
         {
             await ReportAsync(from, byStatements);
-            PlainStatements.CanWrite(from).Should().BeTrue("an outcome of one status update and one event");
+            PlainStatements.ChangesOf(from).Should().NotBeNull("an outcome of one status update and one event");
             return await WritePlainAsync(cp, from);
         });
 
@@ -104,14 +104,14 @@ public sealed class PlainStatementsTests
         (await cp.WithDbAsync(async db =>
         {
             db.Remove((await db.Set<Widget>().FindAsync(first))!);
-            return PlainStatements.CanWrite(db);
-        })).Should().BeFalse("a delete");
+            return PlainStatements.ChangesOf(db);
+        })).Should().BeNull("a delete");
         (await cp.WithDbAsync(async db =>
         {
             await ReportAsync(db, first);
             await ReportAsync(db, second);
-            return PlainStatements.CanWrite(db);
-        })).Should().BeFalse("two updates in one outcome would not be all or nothing");
+            return PlainStatements.ChangesOf(db);
+        })).Should().BeNull("two updates in one outcome would not be all or nothing");
     }
 
     private static Task<TestControlPlane> StartWithoutReconcilerAsync() =>
@@ -150,7 +150,7 @@ public sealed class PlainStatementsTests
         {
             await using var transaction = await into.Database.BeginTransactionAsync();
             await using var statements = new PlainStatements(into);
-            var written = await statements.TryWriteAsync(from, CancellationToken.None);
+            var written = await statements.TryWriteAsync(PlainStatements.ChangesOf(from)!, CancellationToken.None);
             await transaction.CommitAsync();
             return written;
         });

@@ -1,10 +1,8 @@
-using System.Data.Common;
 using System.Text;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Metadata;
-using Microsoft.EntityFrameworkCore.Storage;
 
 namespace Threeport.Modules.Platform.Persistence;
 
@@ -13,13 +11,16 @@ namespace Threeport.Modules.Platform.Persistence;
 // SQL, a new command and new prepared statements every time) was 30 % of the CPU of a backlog of reconciles
 // (docs/benchmarks.md). Only what a reconcile's outcome holds: at most one update (its object's status, checked by the
 // concurrency tokens) and inserts with a key the database generates. Anything else is for SaveChanges.
-internal sealed class PlainStatements(DbContext into) : IAsyncDisposable
+internal sealed class PlainStatements(ThreeportDb into) : IAsyncDisposable
 {
     private readonly Dictionary<string, SqliteCommand> prepared = [];
 
-    public static bool CanWrite(DbContext from)
+    // What `from` would save, in the order these statements write it (the update first), or null when SaveChanges must
+    // write it. Taken before the write gate: it detects the changes once, and the writes inside the gate do not.
+    public static IReadOnlyList<EntityEntry>? ChangesOf(DbContext from)
     {
         var updates = 0;
+        var changes = new List<EntityEntry>();
         foreach (var entry in from.ChangeTracker.Entries())
         {
             var writable = entry.State switch
@@ -31,22 +32,34 @@ internal sealed class PlainStatements(DbContext into) : IAsyncDisposable
             };
             if (!writable)
             {
-                return false;
+                return null;
+            }
+
+            if (entry.State == EntityState.Modified)
+            {
+                changes.Insert(0, entry);
+            }
+            else if (entry.State == EntityState.Added)
+            {
+                changes.Add(entry);
             }
         }
 
-        return true;
+        return changes;
     }
 
-    // False when the update found its row changed (its concurrency tokens no longer match): nothing of `from` is
-    // written then. `from` must have passed CanWrite.
-    public async Task<bool> TryWriteAsync(DbContext from, CancellationToken ct)
+    // False when the update found its row changed (its concurrency tokens no longer match): nothing of these changes
+    // is written then.
+    public async Task<bool> TryWriteAsync(IReadOnlyList<EntityEntry> changes, CancellationToken ct)
     {
-        var entries = from.ChangeTracker.Entries().Where(e => e.State is EntityState.Modified or EntityState.Added).OrderBy(e => e.State == EntityState.Added).ToList();
-        foreach (var entry in entries)
+        foreach (var entry in changes)
         {
             var (sql, values) = entry.State == EntityState.Modified ? Update(entry) : Insert(entry);
-            var command = await CommandAsync(sql, ct);
+            if (!prepared.TryGetValue(sql, out var command))
+            {
+                prepared[sql] = command = await into.CommandAsync(sql, [], ct);
+            }
+
             command.Parameters.Clear();
             for (var i = 0; i < values.Count; i++)
             {
@@ -108,19 +121,5 @@ internal sealed class PlainStatements(DbContext into) : IAsyncDisposable
         var names = string.Join(", ", columns.Select(p => $"\"{p.Metadata.GetColumnName(table)}\""));
         var parameters = string.Join(", ", columns.Select((_, i) => $"$p{i}"));
         return ($"INSERT INTO \"{table.Name}\" ({names}) VALUES ({parameters})", columns.Select(p => (p.Metadata, p.CurrentValue)).ToList());
-    }
-
-    private async Task<SqliteCommand> CommandAsync(string sql, CancellationToken ct)
-    {
-        if (!prepared.TryGetValue(sql, out var command))
-        {
-            await into.Database.OpenConnectionAsync(ct);
-            command = (SqliteCommand)into.Database.GetDbConnection().CreateCommand();
-            command.CommandText = sql;
-            command.Transaction = (SqliteTransaction?)into.Database.CurrentTransaction?.GetDbTransaction();
-            prepared[sql] = command;
-        }
-
-        return command;
     }
 }

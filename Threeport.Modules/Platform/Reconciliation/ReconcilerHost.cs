@@ -391,7 +391,8 @@ public sealed class ReconcilerHost<TObject>(
             // discarded alone); otherwise as copies saved by EF. The copies, change detection and connection are
             // ready before the write gate: other writers wait only for the statements.
             await using var db = await dbFactory.CreateDbContextAsync(ct);
-            var plain = pending.All(o => PlainStatements.CanWrite(o.Db));
+            var changes = pending.Select(o => PlainStatements.ChangesOf(o.Db)).ToList();
+            var plain = changes.All(c => c is not null);
             if (!plain)
             {
                 foreach (var outcome in pending)
@@ -410,9 +411,9 @@ public sealed class ReconcilerHost<TObject>(
             if (plain)
             {
                 await using var statements = new PlainStatements(db);
-                foreach (var outcome in pending)
+                for (var i = 0; i < pending.Count; i++)
                 {
-                    outcome.Stale = !await statements.TryWriteAsync(outcome.Db, ct);
+                    pending[i].Stale = !await statements.TryWriteAsync(changes[i]!, ct);
                 }
             }
             else
