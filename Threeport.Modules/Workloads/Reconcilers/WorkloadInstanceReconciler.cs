@@ -27,7 +27,22 @@ internal sealed class WorkloadInstanceReconciler(
     private static readonly TimeSpan EstablishedWait = TimeSpan.FromSeconds(10);
 
     // The operation of a record added before its first apply, until the cluster has answered it.
-    private const string Applying = "Applying";
+    internal const string Applying = "Applying";
+
+    private static readonly CompiledQuery<Func<ThreeportDb, long, IAsyncEnumerable<WorkloadResourceInstance>>> Records =
+        new(() => EF.CompileAsyncQuery((ThreeportDb db, long instanceId) => db.Set<WorkloadResourceInstance>().Where(r => r.WorkloadInstanceID == instanceId)));
+
+    // The records of what an instance applied, tracked by `db`: read by every reconcile and readiness refresh.
+    internal static async Task<List<WorkloadResourceInstance>> RecordsOfAsync(ThreeportDb db, long instanceId, CancellationToken ct)
+    {
+        var records = new List<WorkloadResourceInstance>();
+        await foreach (var record in Records.For(db)(db, instanceId).WithCancellation(ct))
+        {
+            records.Add(record);
+        }
+
+        return records;
+    }
 
     public async Task<ReconcileResult> ReconcileAsync(WorkloadInstance obj, CancellationToken ct)
     {
@@ -38,14 +53,14 @@ internal sealed class WorkloadInstanceReconciler(
         // status write stale and it is discarded): it is recorded in its own transaction as it happens, so a
         // later teardown always knows everything there is to remove.
         await using var records = await dbFactory.CreateDbContextAsync(ct);
-        var applied = await records.Set<WorkloadResourceInstance>().Where(r => r.WorkloadInstanceID == obj.ID).ToListAsync(ct);
+        var applied = await RecordsOfAsync(records, obj.ID, ct);
         if (obj.DeletionScheduled is not null)
         {
             await TearDownAsync(api, obj, applied, records, ct);
             return ReconcileResult.Done;
         }
 
-        var definition = await db.Set<WorkloadDefinition>().AsNoTracking().FirstOrDefaultAsync(d => d.ID == obj.WorkloadDefinitionID, ct)
+        var definition = (obj.WorkloadDefinitionID is { } definitionId ? await ObjectById<WorkloadDefinition>.ReadAsync(db, definitionId, ct) : null)
             ?? throw new InvalidOperationException($"WorkloadDefinition {obj.WorkloadDefinitionID} does not exist");
         var (resources, problems) = ManifestDocuments.Parse(definition.YAMLDocument);
         if (problems.Count > 0)

@@ -39,6 +39,16 @@ internal sealed class RuntimeWatcher(
 
     private const int EventBatch = 256;
 
+    // The two reads of every watch event (a few per instance as its Deployment rolls out), compiled once.
+    private static readonly CompiledQuery<Func<ThreeportDb, long, long, CancellationToken, Task<bool>>> LiveOnRuntime =
+        new(() => EF.CompileAsyncQuery((ThreeportDb db, long instanceId, long runtimeId, CancellationToken _) =>
+            db.Set<WorkloadInstance>().Where(i => i.ID == instanceId && i.KubernetesRuntimeInstanceID == runtimeId).Select(i => i.DeletionScheduled == null).FirstOrDefault()));
+
+    private static readonly CompiledQuery<Func<ThreeportDb, long, string, string?, string?, CancellationToken, Task<WorkloadResourceInstance?>>> RecordOf =
+        new(() => EF.CompileAsyncQuery((ThreeportDb db, long instanceId, string kind, string? ns, string? name, CancellationToken _) =>
+            db.Set<WorkloadResourceInstance>().AsNoTracking()
+                .FirstOrDefault(r => r.WorkloadInstanceID == instanceId && r.Kind == kind && r.ResourceNamespace == ns && r.ResourceName == name)));
+
     private readonly ConcurrentDictionary<long, bool> watching = new();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -126,9 +136,11 @@ internal sealed class RuntimeWatcher(
             await OnResourceAsync(runtimeId, "ADDED", item, kind, ct);
         }
 
+        // A record still Applying belongs to a reconcile that is under way, or that failed or died midway and will
+        // run again: its resource may not exist yet, and asking for another reconcile would only repeat the apply.
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var recorded = await db.Set<WorkloadResourceInstance>().AsNoTracking()
-            .Where(r => r.Kind == kind)
+            .Where(r => r.Kind == kind && r.LastOperation != WorkloadInstanceReconciler.Applying)
             .Join(db.Set<WorkloadInstance>().Where(i => i.KubernetesRuntimeInstanceID == runtimeId && i.DeletionScheduled == null), r => r.WorkloadInstanceID, i => i.ID, (r, _) => r)
             .Select(r => new { r.WorkloadInstanceID, r.ResourceNamespace, r.ResourceName })
             .ToListAsync(ct);
@@ -243,17 +255,12 @@ internal sealed class RuntimeWatcher(
         var name = obj["metadata"]?["name"]?.GetValue<string>();
         var ns = obj["metadata"]?["namespace"]?.GetValue<string>();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var instance = await db.Set<WorkloadInstance>().AsNoTracking()
-            .Where(i => i.ID == instanceId && i.KubernetesRuntimeInstanceID == runtimeId)
-            .Select(i => new { i.DeletionScheduled })
-            .FirstOrDefaultAsync(ct);
-        var record = await db.Set<WorkloadResourceInstance>().AsNoTracking()
-            .FirstOrDefaultAsync(r => r.WorkloadInstanceID == instanceId && r.Kind == kind && r.ResourceNamespace == ns && r.ResourceName == name, ct);
-        if (instance is null || instance.DeletionScheduled is not null)
+        if (!await LiveOnRuntime.For(db)(db, instanceId, runtimeId, ct))
         {
             return;
         }
 
+        var record = await RecordOf.For(db)(db, instanceId, kind, ns, name, ct);
         if (record is null)
         {
             // The event overtook the record of the apply that caused it: reconcile again, so that what the
@@ -293,8 +300,8 @@ internal sealed class RuntimeWatcher(
             return;
         }
 
-        var instance = await db.Set<WorkloadInstance>().FirstOrDefaultAsync(i => i.ID == instanceId, ct);
-        var records = await db.Set<WorkloadResourceInstance>().Where(r => r.WorkloadInstanceID == instanceId).ToListAsync(ct);
+        var instance = await ObjectById<WorkloadInstance>.LoadAsync(db, instanceId, ct);
+        var records = await WorkloadInstanceReconciler.RecordsOfAsync(db, instanceId, ct);
         if (instance is not { DeletionScheduled: null } || records.FirstOrDefault(r => r.ID == recordId) is not { } record)
         {
             // Deleted, being deleted, or the resource was pruned since the event was read: nothing to refresh.
