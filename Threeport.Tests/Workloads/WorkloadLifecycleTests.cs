@@ -5,6 +5,7 @@ using k8s;
 using Microsoft.Extensions.DependencyInjection;
 using k8s.Models;
 using Threeport.Modules.DevCluster;
+using Threeport.Modules.Workloads.Manifests;
 using Threeport.Tests.DevCluster;
 using Threeport.Tests.Support;
 
@@ -157,6 +158,33 @@ public sealed class WorkloadLifecycleTests
         cp.DevCluster.Faults.Clear();
         await cp.ReconciledAsync(instanceId);
         (await cp.ResourcesOfAsync(instanceId)).Should().OnlyContain(r => r!["LastOperation"]!.GetValue<string>() == "Created" || r!["LastOperation"]!.GetValue<string>() == "Unchanged");
+    }
+
+    // Past its namespace, a workload's ConfigMap, Service and Deployment go to the cluster together: while the
+    // cluster holds the ConfigMap's apply, the Deployment is already there (one after the other, it could not be).
+    [Test]
+    public async Task AWorkloadsResources_AreAppliedTogether_OnceItsNamespaceIsThere()
+    {
+        var definitionId = await cp.CreateDefinitionAsync(WorkloadTestKit.ThreeResources);
+        cp.DevCluster.Faults.Set(new FaultRule { Verb = "PATCH", Resource = "configmaps", Latency = TimeSpan.FromSeconds(5) });
+        var instanceId = await cp.CreateInstanceAsync(definitionId);
+        using var k8s = cp.KubernetesClient();
+        var selector = $"{ThreeportLabels.WorkloadInstance}={instanceId}";
+
+        using var giveUp = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        int deployments, configMaps;
+        do
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(20), giveUp.Token);
+            configMaps = (await k8s.CoreV1.ListConfigMapForAllNamespacesAsync(labelSelector: selector)).Items.Count;
+            deployments = (await k8s.AppsV1.ListDeploymentForAllNamespacesAsync(labelSelector: selector)).Items.Count;
+        }
+        while (deployments == 0 && configMaps == 0);
+
+        deployments.Should().Be(1);
+        configMaps.Should().Be(0, "the cluster still holds the ConfigMap's apply");
+        await cp.ReconciledAsync(instanceId);
+        (await k8s.CoreV1.ListConfigMapForAllNamespacesAsync(labelSelector: selector)).Items.Should().ContainSingle();
     }
 
     private async Task ReconcileAgainAsync(long instanceId)

@@ -185,19 +185,32 @@ internal sealed class WorkloadInstanceReconciler(
         return new PlannedApply(type, desired, record, order);
     }
 
-    // Applies in order and records what the cluster answered in one transaction, also when an apply fails (so the
-    // records of those before it are kept). Returns the name of a CustomResourceDefinition not established yet.
+    // Applies in order, a wave of independent resources together (one round trip to the cluster instead of one per
+    // resource), and records what the cluster answered in one transaction, also when an apply fails (so the records
+    // of those that went before it or beside it are kept). Returns the name of a CustomResourceDefinition not
+    // established yet.
     private async Task<string?> ApplyAllAsync(ClusterApi api, WorkloadInstance obj, List<PlannedApply> planned, ThreeportDb records, CancellationToken ct)
     {
         try
         {
-            foreach (var plan in planned)
+            foreach (var wave in ApplyOrder.Waves(planned, p => p.Type.Kind))
             {
-                var metadata = (JsonObject)plan.Desired["metadata"]!;
-                var live = await ClusterCallAsync(obj, plan.Type.Kind, metadata, () => api.ApplyAsync(plan.Type, plan.Desired, ThreeportLabels.FieldManager, ct), ct);
-                RecordApplied(plan.Record, plan.Desired, live, plan.Order);
-                var name = metadata["name"]!.GetValue<string>();
-                if (plan.Type.Kind == "CustomResourceDefinition" && !await WaitEstablishedAsync(api, plan.Type, name, ct))
+                var applies = wave.Select(plan => (Plan: plan, Live: ClusterCallAsync(obj, plan.Type.Kind, Metadata(plan),
+                    () => api.ApplyAsync(plan.Type, plan.Desired, ThreeportLabels.FieldManager, ct), ct))).ToList();
+                try
+                {
+                    await Task.WhenAll(applies.Select(a => a.Live));
+                }
+                finally
+                {
+                    foreach (var (plan, live) in applies.Where(a => a.Live.IsCompletedSuccessfully))
+                    {
+                        RecordApplied(plan.Record, plan.Desired, live.Result, plan.Order);
+                    }
+                }
+
+                if (wave is [{ Type.Kind: "CustomResourceDefinition" } crd] && Metadata(crd)["name"]!.GetValue<string>() is var name
+                    && !await WaitEstablishedAsync(api, crd.Type, name, ct))
                 {
                     return name;
                 }
@@ -213,6 +226,8 @@ internal sealed class WorkloadInstanceReconciler(
             }
         }
     }
+
+    private static JsonObject Metadata(PlannedApply plan) => (JsonObject)plan.Desired["metadata"]!;
 
     // A call the cluster refused becomes a WorkloadEvent and fails the reconcile with the cluster's own message.
     private async Task<T> ClusterCallAsync<T>(WorkloadInstance obj, string kind, JsonObject metadata, Func<Task<T>> call, CancellationToken ct)
