@@ -1,4 +1,9 @@
+using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Threeport.Modules.DevCluster;
+using Threeport.Modules.Platform.Objects;
+using Threeport.Modules.Platform.Reconciliation;
 using Threeport.Modules.Workloads.Model;
 using Threeport.Modules.Workloads.Reconcilers;
 using Threeport.Tests.Support;
@@ -48,5 +53,45 @@ public sealed class WatchResyncTests
         {
             Directory.Delete(dataDirectory, recursive: true);
         }
+    }
+
+    [Test]
+    public async Task AWatchStartingWhileInstancesAreApplied_TakesNoneOfThemForDeleted()
+    {
+        await using var cp = await WorkloadTestKit.StartControlPlaneAsync();
+        // The watch's list of Deployments answers with what the cluster held 3 s earlier: a Deployment applied in
+        // those seconds is missing from it although its record says it was applied.
+        cp.DevCluster.Faults.Set(new FaultRule { Verb = "list", Resource = "deployments", AnswerLatency = TimeSpan.FromSeconds(3) });
+        var reconciles = new ConcurrentDictionary<long, int>();
+        cp.Services.GetRequiredService<ReconcileObserver>().Observed += (key, outcome, _) =>
+        {
+            if (key.Type == nameof(WorkloadInstance) && outcome == ReconcileOutcome.Done)
+            {
+                reconciles.AddOrUpdate(key.Id, 1, (_, n) => n + 1);
+            }
+        };
+
+        // The first instance starts the watch within the watcher's rescan (2 s); instances made one by one for
+        // 7 s cover its list and the pause of its answer.
+        var definition = await cp.CreateDefinitionAsync(WorkloadTestKit.ThreeResources);
+        var instances = new List<long>();
+        var pacing = System.Diagnostics.Stopwatch.StartNew();
+        while (pacing.Elapsed < TimeSpan.FromSeconds(7))
+        {
+            var instance = await cp.CreateInstanceAsync(definition);
+            instances.Add(instance);
+            await cp.EventuallyAsync("workload-instances", instance, i => i["Reconciled"]!.GetValue<bool>());
+            await Task.Delay(TimeSpan.FromMilliseconds(200));
+        }
+
+        // Healthy needs the watch (the list for the first, its events for the rest), which starts after the resync.
+        foreach (var instance in instances)
+        {
+            await cp.ReconciledAsync(instance);
+        }
+
+        await WordPressSampleTests.EventuallyAsync(
+            async () => !await cp.WithDbAsync(db => db.OutboxMessages.AnyAsync(m => m.ObjectType == nameof(WorkloadInstance))), "every reconcile asked for to run");
+        instances.Where(i => reconciles.GetValueOrDefault(i) != 1).Should().BeEmpty("each instance was applied once and none was deleted");
     }
 }

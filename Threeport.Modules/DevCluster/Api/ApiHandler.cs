@@ -94,7 +94,8 @@ internal sealed class ApiHandler(
         var q = ctx.Request.Query;
         var watch = q["watch"] is var w && (w == "true" || w == "1");
         var method = ctx.Request.Method;
-        if (await ApplyFaultsAsync(ctx, request.Verb(method, watch), request.Type.Plural))
+        var verb = request.Verb(method, watch);
+        if (await ApplyFaultsAsync(ctx, verb, request.Type.Plural))
         {
             return;
         }
@@ -114,6 +115,18 @@ internal sealed class ApiHandler(
             throw ApiException.UnknownPath();
         }
 
+        var answerLatency = watch ? TimeSpan.Zero : faults.AnswerLatency(method, verb, request.Type.Plural);
+        if (answerLatency > TimeSpan.Zero)
+        {
+            await AnswerLateAsync(ctx, answerLatency, () => RouteAsync(ctx, request, method, watch));
+            return;
+        }
+
+        await RouteAsync(ctx, request, method, watch);
+    }
+
+    private async Task RouteAsync(HttpContext ctx, ResourceRequest request, string method, bool watch)
+    {
         switch (method, request.Name)
         {
             case ("GET", null) when watch:
@@ -145,6 +158,26 @@ internal sealed class ApiHandler(
             default:
                 throw ApiException.MethodNotAllowed();
         }
+    }
+
+    // The answer is made in full, held for the pause, then sent.
+    private async Task AnswerLateAsync(HttpContext ctx, TimeSpan pause, Func<Task> answer)
+    {
+        var body = ctx.Response.Body;
+        using var held = new MemoryStream();
+        ctx.Response.Body = held;
+        try
+        {
+            await answer();
+        }
+        finally
+        {
+            ctx.Response.Body = body;
+        }
+
+        await Task.Delay(pause, time, ctx.RequestAborted);
+        held.Position = 0;
+        await held.CopyToAsync(body, ctx.RequestAborted);
     }
 
     private async Task<bool> ApplyFaultsAsync(HttpContext ctx, string? verb, string? resource)

@@ -74,17 +74,8 @@ public sealed class FaultInjector
         {
             var latency = TimeSpan.Zero;
             FaultRule? failing = null;
-            foreach (var r in rules)
+            foreach (var r in rules.Where(r => Matches(r, httpMethod, verb, resource)))
             {
-                var verbMatches = r.Verb is null
-                    || string.Equals(r.Verb, httpMethod, StringComparison.OrdinalIgnoreCase)
-                    || string.Equals(r.Verb, verb, StringComparison.OrdinalIgnoreCase);
-                var resourceMatches = r.Resource is null || string.Equals(r.Resource, resource, StringComparison.OrdinalIgnoreCase);
-                if (!verbMatches || !resourceMatches)
-                {
-                    continue;
-                }
-
                 latency += r.Latency;
                 if (failing is null && r.ErrorRate > 0 && random.NextDouble() < r.ErrorRate)
                 {
@@ -95,6 +86,20 @@ public sealed class FaultInjector
             return new FaultDecision(latency, failing);
         }
     }
+
+    internal TimeSpan AnswerLatency(string httpMethod, string? verb, string? resource)
+    {
+        lock (gate)
+        {
+            return rules.Where(r => Matches(r, httpMethod, verb, resource)).Aggregate(TimeSpan.Zero, (sum, r) => sum + r.AnswerLatency);
+        }
+    }
+
+    private static bool Matches(FaultRule rule, string httpMethod, string? verb, string? resource) =>
+        (rule.Verb is null
+            || string.Equals(rule.Verb, httpMethod, StringComparison.OrdinalIgnoreCase)
+            || string.Equals(rule.Verb, verb, StringComparison.OrdinalIgnoreCase))
+        && (rule.Resource is null || string.Equals(rule.Resource, resource, StringComparison.OrdinalIgnoreCase));
 }
 
 internal sealed record FaultDecision(TimeSpan Latency, FaultRule? Failing);

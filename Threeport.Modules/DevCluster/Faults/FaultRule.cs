@@ -21,4 +21,8 @@ public sealed class FaultRule
 
     // Added to every matching request before it is answered.
     public TimeSpan Latency { get; init; }
+
+    // Added between handling a matching request and sending its answer (not to watches), so the answer tells of the
+    // cluster as it was before the pause: a slow network on the way back.
+    public TimeSpan AnswerLatency { get; init; }
 }

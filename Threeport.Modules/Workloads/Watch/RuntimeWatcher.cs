@@ -105,9 +105,12 @@ internal sealed class RuntimeWatcher(
             var selector = $"{ThreeportLabels.ManagedBy}=threeport";
             if (resourceVersion is null)
             {
+                // What was applied is read before the cluster is listed: a resource applied after the list was
+                // taken is missing from it, and must not look deleted.
+                var applied = await AppliedAsync(runtimeId, kind, ct);
                 var list = await api.ListAsync(type, null, selector, ct);
                 resourceVersion = list?["metadata"]?["resourceVersion"]?.GetValue<string>();
-                await ResyncAsync(runtimeId, kind, list?["items"] as JsonArray ?? [], ct);
+                await ResyncAsync(runtimeId, kind, applied, list?["items"] as JsonArray ?? [], ct);
             }
 
             try
@@ -127,7 +130,7 @@ internal sealed class RuntimeWatcher(
         }, ct);
     }
 
-    private async Task ResyncAsync(long runtimeId, string kind, JsonArray items, CancellationToken ct)
+    private async Task ResyncAsync(long runtimeId, string kind, IReadOnlyList<AppliedResource> applied, JsonArray items, CancellationToken ct)
     {
         var live = new HashSet<(string?, string?)>();
         foreach (var item in items.OfType<JsonObject>())
@@ -136,20 +139,27 @@ internal sealed class RuntimeWatcher(
             await OnResourceAsync(runtimeId, "ADDED", item, kind, ct);
         }
 
-        // A record still Applying belongs to a reconcile that is under way, or that failed or died midway and will
-        // run again: its resource may not exist yet, and asking for another reconcile would only repeat the apply.
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var recorded = await db.Set<WorkloadResourceInstance>().AsNoTracking()
-            .Where(r => r.Kind == kind && r.LastOperation != WorkloadInstanceReconciler.Applying)
-            .Join(db.Set<WorkloadInstance>().Where(i => i.KubernetesRuntimeInstanceID == runtimeId && i.DeletionScheduled == null), r => r.WorkloadInstanceID, i => i.ID, (r, _) => r)
-            .Select(r => new { r.WorkloadInstanceID, r.ResourceNamespace, r.ResourceName })
-            .ToListAsync(ct);
-        foreach (var instanceId in recorded.Where(r => !live.Contains((r.ResourceNamespace, r.ResourceName))).Select(r => r.WorkloadInstanceID).Distinct())
+        foreach (var instanceId in applied.Where(r => !live.Contains((r.Namespace, r.Name))).Select(r => r.InstanceId).Distinct())
         {
             log.LogInformation("Requeued WorkloadInstance {Instance}: a {Kind} it applied is gone from the cluster", instanceId, kind);
             await outbox.NotifyAsync(db, new ObjectKey(nameof(WorkloadInstance), instanceId), Operation.Updated, ct);
         }
     }
+
+    // A record still Applying belongs to a reconcile that is under way, or that failed or died midway and will
+    // run again: its resource may not exist yet, and asking for another reconcile would only repeat the apply.
+    private async Task<IReadOnlyList<AppliedResource>> AppliedAsync(long runtimeId, string kind, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Set<WorkloadResourceInstance>().AsNoTracking()
+            .Where(r => r.Kind == kind && r.LastOperation != WorkloadInstanceReconciler.Applying)
+            .Join(db.Set<WorkloadInstance>().Where(i => i.KubernetesRuntimeInstanceID == runtimeId && i.DeletionScheduled == null), r => r.WorkloadInstanceID, i => i.ID, (r, _) => r)
+            .Select(r => new AppliedResource(r.WorkloadInstanceID, r.ResourceNamespace, r.ResourceName))
+            .ToListAsync(ct);
+    }
+
+    private sealed record AppliedResource(long InstanceId, string? Namespace, string? Name);
 
     // Events come in bursts (a Deployment rolling out makes about ten): the watch hands them to a recorder that
     // takes whatever has arrived meanwhile, so a burst costs one read and one write instead of several each.
