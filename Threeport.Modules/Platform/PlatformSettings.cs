@@ -20,6 +20,10 @@ public sealed class PlatformSettings
     // Reuse serialized GET and list answers until their table changes (see AnswerCache); off only to measure without.
     public bool ReuseAnswers { get; set; } = true;
 
+    // How often the runtime watcher looks for runtimes with workload instances that no reconcile of this process
+    // has named yet (those of a restarted control plane).
+    public TimeSpan WatchRescanInterval { get; set; } = TimeSpan.FromSeconds(2);
+
     public TimeSpan BackoffInitial { get; set; } = TimeSpan.FromSeconds(1);
 
     public TimeSpan BackoffMax { get; set; } = TimeSpan.FromSeconds(30);

@@ -58,7 +58,8 @@ public sealed class WatchResyncTests
     [Test]
     public async Task AWatchStartingWhileInstancesAreApplied_TakesNoneOfThemForDeleted()
     {
-        await using var cp = await WorkloadTestKit.StartControlPlaneAsync();
+        // Deployments turn ready long after their reconcile: a change of readiness asks for no second one.
+        await using var cp = await WorkloadTestKit.StartControlPlaneAsync(readinessDelay: "00:00:02");
         // The watch's list of Deployments answers with what the cluster held 3 s earlier: a Deployment applied in
         // those seconds is missing from it although its record says it was applied.
         cp.DevCluster.Faults.Set(new FaultRule { Verb = "list", Resource = "deployments", AnswerLatency = TimeSpan.FromSeconds(3) });
@@ -71,8 +72,8 @@ public sealed class WatchResyncTests
             }
         };
 
-        // The first instance starts the watch within the watcher's rescan (2 s); instances made one by one for
-        // 7 s cover its list and the pause of its answer.
+        // The first instance's reconcile starts the watch; instances made one by one for 7 s cover the pause of
+        // its list's answer.
         var definition = await cp.CreateDefinitionAsync(WorkloadTestKit.ThreeResources);
         var instances = new List<long>();
         var pacing = System.Diagnostics.Stopwatch.StartNew();
@@ -93,5 +94,20 @@ public sealed class WatchResyncTests
         await WordPressSampleTests.EventuallyAsync(
             async () => !await cp.WithDbAsync(db => db.OutboxMessages.AnyAsync(m => m.ObjectType == nameof(WorkloadInstance))), "every reconcile asked for to run");
         instances.Where(i => reconciles.GetValueOrDefault(i) != 1).Should().BeEmpty("each instance was applied once and none was deleted");
+    }
+
+    [Test]
+    public async Task TheFirstInstanceOnARuntime_IsWatchedFromItsReconcile_WithoutWaitingForARescan()
+    {
+        // No rescan after the one at start-up, when no instance exists: only the reconcile can start the watch.
+        await using var cp = await TestControlPlane.StartAsync(withWidgets: false, devCluster: true, settings: new Dictionary<string, string?>
+        {
+            ["Threeport:WatchRescanInterval"] = "01:00:00",
+        });
+        var instance = await cp.CreateInstanceAsync(await cp.CreateDefinitionAsync(WorkloadTestKit.ThreeResources));
+
+        // Its Deployment turns ready after the apply has answered (the dev cluster's readiness delay): only the
+        // watch can tell.
+        await cp.ReconciledAsync(instance, timeout: TimeSpan.FromSeconds(20));
     }
 }

@@ -9,6 +9,8 @@ using Threeport.Modules.Platform.Reconciliation;
 using Threeport.Modules.Workloads.Manifests;
 using Threeport.Modules.Workloads.Model;
 
+using Threeport.Modules.Workloads.Watch;
+
 namespace Threeport.Modules.Workloads.Reconcilers;
 
 // Makes a runtime run what the instance's definition describes: every resource is server-side applied in
@@ -21,6 +23,7 @@ internal sealed class WorkloadInstanceReconciler(
     SqliteWriteGate writes,
     IRuntimeConnections runtimes,
     WorkloadEventWriter events,
+    RuntimeWatcher watcher,
     TimeProvider time,
     ILogger<WorkloadInstanceReconciler> log) : IReconciler<WorkloadInstance>
 {
@@ -60,6 +63,7 @@ internal sealed class WorkloadInstanceReconciler(
             return ReconcileResult.Done;
         }
 
+        watcher.Watch(runtimeId);
         var definition = (obj.WorkloadDefinitionID is { } definitionId ? await ObjectById<WorkloadDefinition>.ReadAsync(db, definitionId, ct) : null)
             ?? throw new InvalidOperationException($"WorkloadDefinition {obj.WorkloadDefinitionID} does not exist");
         var (resources, problems) = ManifestDocuments.Parse(definition.YAMLDocument);

@@ -4,6 +4,8 @@ using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Threeport.Modules.Platform;
 using Threeport.Modules.Platform.Kubernetes;
 using Threeport.Modules.Platform.Objects;
 using Threeport.Modules.Platform.Outbox;
@@ -25,10 +27,10 @@ internal sealed class RuntimeWatcher(
     OutboxWriter outbox,
     SqliteWriteGate writes,
     WorkloadEventWriter events,
+    IOptions<PlatformSettings> settings,
     TimeProvider time,
     ILogger<RuntimeWatcher> log) : BackgroundService
 {
-    private static readonly TimeSpan RescanInterval = TimeSpan.FromSeconds(2);
     private static readonly Threeport.Modules.Platform.Reconciliation.Backoff RetryDelay = new(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
 
     private static readonly (string ApiVersion, string Kind)[] WatchedKinds =
@@ -51,32 +53,63 @@ internal sealed class RuntimeWatcher(
 
     private readonly ConcurrentDictionary<long, bool> watching = new();
 
+    // Runtimes to watch, asked for by reconciles and by the rescan; ExecuteAsync alone starts their watches.
+    private readonly Channel<long> asked = Channel.CreateUnbounded<long>(new UnboundedChannelOptions { SingleReader = true });
+
+    // Called before a reconcile applies to a runtime: the watch of a runtime's first instance starts now, not at
+    // the next rescan, so its readiness is seen as it changes and the watch's first list is short.
+    public void Watch(long runtimeId)
+    {
+        if (!watching.ContainsKey(runtimeId))
+        {
+            asked.Writer.TryWrite(runtimeId);
+        }
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var rescans = RescanAsync(stoppingToken);
         var watches = new List<Task>();
-        using var timer = new PeriodicTimer(RescanInterval, time);
         try
         {
-            do
+            await foreach (var runtimeId in asked.Reader.ReadAllAsync(stoppingToken))
             {
-                foreach (var runtimeId in await RuntimesWithWorkloadsAsync(stoppingToken))
+                if (watching.TryAdd(runtimeId, true))
                 {
-                    if (watching.TryAdd(runtimeId, true))
-                    {
-                        log.LogInformation("Watching KubernetesRuntimeInstance {Runtime} for workload changes", runtimeId);
-                        watches.AddRange(WatchedKinds.Select(k => WatchKindAsync(runtimeId, k.ApiVersion, k.Kind, stoppingToken)));
-                        watches.Add(WatchEventsAsync(runtimeId, stoppingToken));
-                    }
+                    log.LogInformation("Watching KubernetesRuntimeInstance {Runtime} for workload changes", runtimeId);
+                    watches.AddRange(WatchedKinds.Select(k => WatchKindAsync(runtimeId, k.ApiVersion, k.Kind, stoppingToken)));
+                    watches.Add(WatchEventsAsync(runtimeId, stoppingToken));
                 }
             }
-            while (await timer.WaitForNextTickAsync(stoppingToken));
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // Shutdown.
         }
 
+        await rescans;
         await Task.WhenAll(watches);
+    }
+
+    // Runtimes with instances that no reconcile asked for since this process started (after a restart).
+    private async Task RescanAsync(CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(settings.Value.WatchRescanInterval, time);
+        try
+        {
+            do
+            {
+                foreach (var runtimeId in await RuntimesWithWorkloadsAsync(ct))
+                {
+                    Watch(runtimeId);
+                }
+            }
+            while (await timer.WaitForNextTickAsync(ct));
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Shutdown.
+        }
     }
 
     private async Task<IReadOnlyList<long>> RuntimesWithWorkloadsAsync(CancellationToken ct)
