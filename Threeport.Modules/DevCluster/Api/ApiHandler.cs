@@ -36,7 +36,7 @@ internal sealed class ApiHandler(
                 return;
             }
 
-            if (await ApplyFaultsAsync(ctx, null, null))
+            if (await ApplyFaultsAsync(ctx, faults.Decide(ctx.Request.Method, null, null)))
             {
                 return;
             }
@@ -78,7 +78,7 @@ internal sealed class ApiHandler(
         var all = registry.All;
         if (segs.Length == 1 || (!core && segs.Length == 2) || (core && segs.Length == 2) || (!core && segs.Length == 3))
         {
-            if (await ApplyFaultsAsync(ctx, null, null))
+            if (await ApplyFaultsAsync(ctx, faults.Decide(ctx.Request.Method, null, null)))
             {
                 return;
             }
@@ -94,8 +94,8 @@ internal sealed class ApiHandler(
         var q = ctx.Request.Query;
         var watch = q["watch"] is var w && (w == "true" || w == "1");
         var method = ctx.Request.Method;
-        var verb = request.Verb(method, watch);
-        if (await ApplyFaultsAsync(ctx, verb, request.Type.Plural))
+        var decision = faults.Decide(method, request.Verb(method, watch), request.Type.Plural);
+        if (await ApplyFaultsAsync(ctx, decision))
         {
             return;
         }
@@ -115,10 +115,9 @@ internal sealed class ApiHandler(
             throw ApiException.UnknownPath();
         }
 
-        var answerLatency = watch ? TimeSpan.Zero : faults.AnswerLatency(method, verb, request.Type.Plural);
-        if (answerLatency > TimeSpan.Zero)
+        if (!watch && decision.AnswerLatency > TimeSpan.Zero)
         {
-            await AnswerLateAsync(ctx, answerLatency, () => RouteAsync(ctx, request, method, watch));
+            await AnswerLateAsync(ctx, decision.AnswerLatency, () => RouteAsync(ctx, request, method, watch));
             return;
         }
 
@@ -180,9 +179,8 @@ internal sealed class ApiHandler(
         await held.CopyToAsync(body, ctx.RequestAborted);
     }
 
-    private async Task<bool> ApplyFaultsAsync(HttpContext ctx, string? verb, string? resource)
+    private async Task<bool> ApplyFaultsAsync(HttpContext ctx, FaultDecision decision)
     {
-        var decision = faults.Decide(ctx.Request.Method, verb, resource);
         if (decision.Latency > TimeSpan.Zero)
         {
             await Task.Delay(decision.Latency, time, ctx.RequestAborted);

@@ -73,33 +73,30 @@ public sealed class FaultInjector
         lock (gate)
         {
             var latency = TimeSpan.Zero;
+            var answerLatency = TimeSpan.Zero;
             FaultRule? failing = null;
-            foreach (var r in rules.Where(r => Matches(r, httpMethod, verb, resource)))
+            foreach (var r in rules)
             {
+                var verbMatches = r.Verb is null
+                    || string.Equals(r.Verb, httpMethod, StringComparison.OrdinalIgnoreCase)
+                    || string.Equals(r.Verb, verb, StringComparison.OrdinalIgnoreCase);
+                var resourceMatches = r.Resource is null || string.Equals(r.Resource, resource, StringComparison.OrdinalIgnoreCase);
+                if (!verbMatches || !resourceMatches)
+                {
+                    continue;
+                }
+
                 latency += r.Latency;
+                answerLatency += r.AnswerLatency;
                 if (failing is null && r.ErrorRate > 0 && random.NextDouble() < r.ErrorRate)
                 {
                     failing = r;
                 }
             }
 
-            return new FaultDecision(latency, failing);
+            return new FaultDecision(latency, answerLatency, failing);
         }
     }
-
-    internal TimeSpan AnswerLatency(string httpMethod, string? verb, string? resource)
-    {
-        lock (gate)
-        {
-            return rules.Where(r => Matches(r, httpMethod, verb, resource)).Aggregate(TimeSpan.Zero, (sum, r) => sum + r.AnswerLatency);
-        }
-    }
-
-    private static bool Matches(FaultRule rule, string httpMethod, string? verb, string? resource) =>
-        (rule.Verb is null
-            || string.Equals(rule.Verb, httpMethod, StringComparison.OrdinalIgnoreCase)
-            || string.Equals(rule.Verb, verb, StringComparison.OrdinalIgnoreCase))
-        && (rule.Resource is null || string.Equals(rule.Resource, resource, StringComparison.OrdinalIgnoreCase));
 }
 
-internal sealed record FaultDecision(TimeSpan Latency, FaultRule? Failing);
+internal sealed record FaultDecision(TimeSpan Latency, TimeSpan AnswerLatency, FaultRule? Failing);

@@ -8,7 +8,6 @@ using Threeport.Modules.Platform.Persistence;
 using Threeport.Modules.Platform.Reconciliation;
 using Threeport.Modules.Workloads.Manifests;
 using Threeport.Modules.Workloads.Model;
-
 using Threeport.Modules.Workloads.Watch;
 
 namespace Threeport.Modules.Workloads.Reconcilers;
