@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Threeport.Modules.KubernetesRuntimes.Model;
 using Threeport.Modules.Platform.Events;
 using Threeport.Modules.Platform.Persistence;
@@ -112,6 +113,46 @@ public sealed class PlainStatementsTests
             await ReportAsync(db, second);
             return PlainStatements.ChangesOf(db);
         })).Should().BeNull("two updates in one outcome would not be all or nothing");
+    }
+
+    [Test]
+    public async Task TheWriteGate_SavesInsertsAndSeveralUpdatesPlainly_WithTheGeneratedKeys_AndAStaleUpdateSavesNothing()
+    {
+        await using var cp = await StartWithoutReconcilerAsync();
+        var first = (await cp.CreateWidgetAsync())["ID"]!.GetValue<long>();
+        var second = (await cp.CreateWidgetAsync())["ID"]!.GetValue<long>();
+        var writes = cp.Services.GetRequiredService<SqliteWriteGate>();
+
+        var keys = await cp.WithDbAsync(async db =>
+        {
+            await ReportAsync(db, first);
+            await ReportAsync(db, second);
+            PlainStatements.ChangesOf(db, maxUpdates: int.MaxValue).Should().NotBeNull("two updates and two inserts, saved alone");
+            (await writes.SaveChangesAsync(db, CancellationToken.None)).Should().Be(4);
+            db.ChangeTracker.HasChanges().Should().BeFalse("saved entries are left as SaveChanges leaves them");
+
+            // The inserted events carry the keys the database gave them: a later change of one updates its row.
+            var events = db.ChangeTracker.Entries<Event>().Select(e => e.Entity).ToList();
+            events[0].Note = "changed after its insert";
+            (await writes.SaveChangesAsync(db, CancellationToken.None)).Should().Be(1);
+            return events.Select(e => e.ID).ToList();
+        });
+
+        var stored = await cp.WithDbAsync(db => db.Events.AsNoTracking().Where(e => keys.Contains(e.ID)).OrderBy(e => e.ID).ToListAsync());
+        stored.Select(e => e.ObjectID).Should().BeEquivalentTo([first, second]);
+        stored.Should().ContainSingle(e => e.Note == "changed after its insert");
+        (await cp.GetAsync("widgets", second))["AppliedColor"]!.GetValue<string>().Should().Be("reported");
+
+        var stale = async () => await cp.WithDbAsync(async db =>
+        {
+            var widget = (await db.Set<Widget>().FindAsync(first))!;
+            widget.AppliedColor = "stale";
+            (await db.Set<Widget>().FindAsync(second))!.AppliedColor = "lost with it";
+            (await cp.Client.PatchAsJsonAsync($"/v0/widgets/{second}", new { Color = "green" })).EnsureSuccessStatusCode();
+            return await writes.SaveChangesAsync(db, CancellationToken.None);
+        });
+        await stale.Should().ThrowAsync<DbUpdateConcurrencyException>();
+        (await cp.GetAsync("widgets", first))["AppliedColor"]!.GetValue<string>().Should().Be("reported", "the first update was rolled back with the stale second");
     }
 
     private static Task<TestControlPlane> StartWithoutReconcilerAsync() =>

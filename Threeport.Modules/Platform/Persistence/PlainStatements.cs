@@ -9,15 +9,18 @@ namespace Threeport.Modules.Platform.Persistence;
 // Writes what several contexts would save as plain statements on the connection of one context, in its transaction,
 // each distinct statement prepared once for all of them: EF's update pipeline (ordering the commands, building their
 // SQL, a new command and new prepared statements every time) was 30 % of the CPU of a backlog of reconciles
-// (docs/benchmarks.md). Only what a reconcile's outcome holds: at most one update (its object's status, checked by the
+// (docs/benchmarks.md), and most of recording a workload's resources. Only updates of rows (checked by their
 // concurrency tokens) and inserts with a key the database generates. Anything else is for SaveChanges.
 internal sealed class PlainStatements(ThreeportDb into) : IAsyncDisposable
 {
     private readonly Dictionary<string, SqliteCommand> prepared = [];
+    private readonly List<(PropertyEntry Key, object Value)> generatedKeys = [];
 
-    // What `from` would save, in the order these statements write it (the update first), or null when SaveChanges must
+    // What `from` would save, in the order these statements write it (updates first), or null when SaveChanges must
     // write it. Taken before the write gate: it detects the changes once, and the writes inside the gate do not.
-    public static IReadOnlyList<EntityEntry>? ChangesOf(DbContext from)
+    // A reconcile's outcome, written beside others in one transaction, may hold one update only: written first, a
+    // stale one writes nothing of its outcome. A context written alone in its own transaction may hold any number.
+    public static IReadOnlyList<EntityEntry>? ChangesOf(DbContext from, int maxUpdates = 1)
     {
         var updates = 0;
         var changes = new List<EntityEntry>();
@@ -26,8 +29,9 @@ internal sealed class PlainStatements(ThreeportDb into) : IAsyncDisposable
             var writable = entry.State switch
             {
                 EntityState.Unchanged or EntityState.Detached => true,
-                EntityState.Modified => ++updates == 1 && IsPlainRow(entry.Metadata) && entry.Properties.Any(p => p.IsModified),
-                EntityState.Added => IsPlainRow(entry.Metadata) && entry.Properties.All(p => p.Metadata.IsPrimaryKey() || p.Metadata.ValueGenerated == ValueGenerated.Never),
+                EntityState.Modified => ++updates <= maxUpdates && IsPlainRow(entry.Metadata) && entry.Properties.Any(p => p.IsModified),
+                EntityState.Added => IsPlainRow(entry.Metadata) && entry.Properties.All(p => p.Metadata.IsPrimaryKey() || p.Metadata.ValueGenerated == ValueGenerated.Never)
+                    && !entry.Properties.Any(p => p.IsTemporary && !p.Metadata.IsPrimaryKey()),
                 _ => false,
             };
             if (!writable)
@@ -37,7 +41,7 @@ internal sealed class PlainStatements(ThreeportDb into) : IAsyncDisposable
 
             if (entry.State == EntityState.Modified)
             {
-                changes.Insert(0, entry);
+                changes.Insert(updates - 1, entry);
             }
             else if (entry.State == EntityState.Added)
             {
@@ -48,13 +52,14 @@ internal sealed class PlainStatements(ThreeportDb into) : IAsyncDisposable
         return changes;
     }
 
-    // False when the update found its row changed (its concurrency tokens no longer match): nothing of these changes
-    // is written then.
+    // False when an update found its row changed or gone (its concurrency tokens no longer match): nothing of these
+    // changes is written when it was the first; otherwise the caller rolls its transaction back.
     public async Task<bool> TryWriteAsync(IReadOnlyList<EntityEntry> changes, CancellationToken ct)
     {
         foreach (var entry in changes)
         {
-            var (sql, values) = entry.State == EntityState.Modified ? Update(entry) : Insert(entry);
+            var generatedKey = entry.State == EntityState.Added ? entry.Properties.FirstOrDefault(p => p.Metadata.IsPrimaryKey() && p.IsTemporary) : null;
+            var (sql, values) = entry.State == EntityState.Modified ? Update(entry) : Insert(entry, generatedKey);
             if (!prepared.TryGetValue(sql, out var command))
             {
                 prepared[sql] = command = await into.CommandAsync(sql, [], ct);
@@ -67,14 +72,32 @@ internal sealed class PlainStatements(ThreeportDb into) : IAsyncDisposable
                 command.Parameters.Add(property.GetRelationalTypeMapping().CreateParameter(command, $"$p{i}", value, property.IsNullable));
             }
 
-            if (await command.ExecuteNonQueryAsync(ct) != 1)
+            if (generatedKey is not null)
             {
-                // Only the update can find no row, and it runs first.
+                var key = await command.ExecuteScalarAsync(ct) ?? throw new InvalidOperationException($"inserting into {entry.Metadata.GetTableName()} returned no key");
+                generatedKeys.Add((generatedKey, Convert.ChangeType(key, generatedKey.Metadata.ClrType, System.Globalization.CultureInfo.InvariantCulture)));
+            }
+            else if (await command.ExecuteNonQueryAsync(ct) != 1)
+            {
+                // Only an update can find no row.
                 return false;
             }
         }
 
         return true;
+    }
+
+    // Once the transaction committed: `from`'s entries take the keys the database gave them and are saved, as
+    // SaveChanges leaves them.
+    public void Accept(DbContext from)
+    {
+        foreach (var (key, value) in generatedKeys)
+        {
+            key.CurrentValue = value;
+            key.IsTemporary = false;
+        }
+
+        from.ChangeTracker.AcceptAllChanges();
     }
 
     public async ValueTask DisposeAsync()
@@ -113,13 +136,14 @@ internal sealed class PlainStatements(ThreeportDb into) : IAsyncDisposable
         return (sql.ToString(), values);
     }
 
-    // Without the key when the database generates it (a temporary value stands in for it meanwhile).
-    private static (string Sql, List<(IProperty, object?)> Values) Insert(EntityEntry entry)
+    // Without the key when the database generates it (a temporary value stands in for it meanwhile), which it returns.
+    private static (string Sql, List<(IProperty, object?)> Values) Insert(EntityEntry entry, PropertyEntry? generatedKey)
     {
         var table = StoreObjectIdentifier.Table(entry.Metadata.GetTableName()!, entry.Metadata.GetSchema());
-        var columns = entry.Properties.Where(p => !(p.Metadata.IsPrimaryKey() && p.IsTemporary)).ToList();
+        var columns = entry.Properties.Where(p => p.Metadata != generatedKey?.Metadata).ToList();
         var names = string.Join(", ", columns.Select(p => $"\"{p.Metadata.GetColumnName(table)}\""));
         var parameters = string.Join(", ", columns.Select((_, i) => $"$p{i}"));
-        return ($"INSERT INTO \"{table.Name}\" ({names}) VALUES ({parameters})", columns.Select(p => (p.Metadata, p.CurrentValue)).ToList());
+        var returning = generatedKey is null ? "" : $" RETURNING \"{generatedKey.Metadata.GetColumnName(table)}\"";
+        return ($"INSERT INTO \"{table.Name}\" ({names}) VALUES ({parameters}){returning}", columns.Select(p => (p.Metadata, p.CurrentValue)).ToList());
     }
 }
