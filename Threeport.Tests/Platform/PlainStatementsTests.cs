@@ -155,6 +155,31 @@ public sealed class PlainStatementsTests
         (await cp.GetAsync("widgets", first))["AppliedColor"]!.GetValue<string>().Should().Be("reported", "the first update was rolled back with the stale second");
     }
 
+    [Test]
+    public async Task UpdatesOfOneType_ThatChangeDifferentFields_EachWriteTheirOwn()
+    {
+        // The statements are kept per type and per set of changed fields: one kept per type would write the second
+        // update's value into the first update's column.
+        await using var cp = await StartWithoutReconcilerAsync();
+        var id = (await cp.CreateWidgetAsync())["ID"]!.GetValue<long>();
+        var writes = cp.Services.GetRequiredService<SqliteWriteGate>();
+        async Task SaveAsync(Action<Widget> change) => await cp.WithDbAsync(async db =>
+        {
+            change((await db.Set<Widget>().FindAsync(id))!);
+            return await writes.SaveChangesAsync(db, CancellationToken.None);
+        });
+
+        await SaveAsync(w => w.AppliedColor = "first");
+        await SaveAsync(w => w.Reconciled = true);
+        await SaveAsync(w => w.CreationConfirmed = ConfirmedAt);
+        await SaveAsync(w => w.AppliedColor = "second");
+
+        var stored = await cp.GetAsync("widgets", id);
+        stored["AppliedColor"]!.GetValue<string>().Should().Be("second");
+        stored["Reconciled"]!.GetValue<bool>().Should().BeTrue();
+        stored["CreationConfirmed"]!.GetValue<DateTimeOffset>().Should().Be(ConfirmedAt);
+    }
+
     private static Task<TestControlPlane> StartWithoutReconcilerAsync() =>
         TestControlPlane.StartAsync(settings: new Dictionary<string, string?>
         {

@@ -19,7 +19,7 @@ internal sealed partial class ClusterSimulator
 
             var phase = ObjectJson.Str(current["status"]?["phase"]);
             var containers = current["spec"]?["containers"] as JsonArray ?? [];
-            var next = current.DeepClone().AsObject();
+            var next = current;
             var now = ObjectJson.Timestamp(time.GetUtcNow());
             if (phase is null)
             {
@@ -253,7 +253,7 @@ internal sealed partial class ClusterSimulator
                 return null;
             }
 
-            var next = current.DeepClone().AsObject();
+            var next = current;
             ObjectJson.Child(next, "spec")["replicas"] = replicas;
             var meta = ObjectJson.Meta(next);
             meta["generation"] = (ObjectJson.Long(meta["generation"]) ?? 1) + 1;

@@ -216,15 +216,14 @@ internal sealed partial class ClusterSimulator : IAsyncDisposable
                 return null;
             }
 
-            var next = current.DeepClone().AsObject();
             var computed = status(current);
             if (computed["conditions"] is JsonArray conditions && current["status"]?["conditions"] is JsonArray old)
             {
                 KeepTransitionTimes(conditions, old);
             }
 
-            next["status"] = computed;
-            return next;
+            current["status"] = computed;
+            return current;
         });
     }
 

@@ -112,7 +112,8 @@ internal sealed class ObjectStore(TimeProvider time, IStorePersistence? persiste
     }
 
     // Read-modify-write of one object. mutate sees the current object (null when absent) and returns
-    // the next one, or null to leave it alone. It may throw ApiException (conflicts, validation).
+    // the next one, or null to leave it alone. It may throw ApiException (conflicts, validation). The current object is
+    // mutate's own parse of the stored bytes: it may change it in place and return it (no copy per status write).
     public WriteOutcome Write(ResourceType type, string ns, string name, Func<JsonObject?, JsonObject?> mutate, bool dryRun = false)
     {
         lock (gate)

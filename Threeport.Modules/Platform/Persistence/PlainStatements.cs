@@ -1,8 +1,11 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace Threeport.Modules.Platform.Persistence;
 
@@ -29,8 +32,8 @@ internal sealed class PlainStatements(ThreeportDb into) : IAsyncDisposable
             var writable = entry.State switch
             {
                 EntityState.Unchanged or EntityState.Detached => true,
-                EntityState.Modified => ++updates <= maxUpdates && IsPlainRow(entry.Metadata) && entry.Properties.Any(p => p.IsModified),
-                EntityState.Added => IsPlainRow(entry.Metadata) && entry.Properties.All(p => p.Metadata.IsPrimaryKey() || p.Metadata.ValueGenerated == ValueGenerated.Never)
+                EntityState.Modified => ++updates <= maxUpdates && RowShape.Of(entry.Metadata).IsPlain && entry.Properties.Any(p => p.IsModified),
+                EntityState.Added => RowShape.Of(entry.Metadata) is { IsPlain: true, InsertsPlainly: true }
                     && !entry.Properties.Any(p => p.IsTemporary && !p.Metadata.IsPrimaryKey()),
                 _ => false,
             };
@@ -58,8 +61,9 @@ internal sealed class PlainStatements(ThreeportDb into) : IAsyncDisposable
     {
         foreach (var entry in changes)
         {
-            var generatedKey = entry.State == EntityState.Added ? entry.Properties.FirstOrDefault(p => p.Metadata.IsPrimaryKey() && p.IsTemporary) : null;
-            var (sql, values) = entry.State == EntityState.Modified ? Update(entry) : Insert(entry, generatedKey);
+            var shape = RowShape.Of(entry.Metadata);
+            var generatedKey = entry.State == EntityState.Added && entry.Property(shape.Key).IsTemporary ? entry.Property(shape.Key) : null;
+            var (sql, values) = entry.State == EntityState.Modified ? shape.Update(entry) : shape.Insert(entry, generatedKey is not null);
             if (!prepared.TryGetValue(sql, out var command))
             {
                 prepared[sql] = command = await into.CommandAsync(sql, [], ct);
@@ -69,12 +73,12 @@ internal sealed class PlainStatements(ThreeportDb into) : IAsyncDisposable
             for (var i = 0; i < values.Count; i++)
             {
                 var (property, value) = values[i];
-                command.Parameters.Add(property.GetRelationalTypeMapping().CreateParameter(command, $"$p{i}", value, property.IsNullable));
+                command.Parameters.Add(shape.Parameter(command, i, property, value));
             }
 
             if (generatedKey is not null)
             {
-                var key = await command.ExecuteScalarAsync(ct) ?? throw new InvalidOperationException($"inserting into {entry.Metadata.GetTableName()} returned no key");
+                var key = await command.ExecuteScalarAsync(ct) ?? throw new InvalidOperationException($"inserting into {shape.Table} returned no key");
                 generatedKeys.Add((generatedKey, Convert.ChangeType(key, generatedKey.Metadata.ClrType, System.Globalization.CultureInfo.InvariantCulture)));
             }
             else if (await command.ExecuteNonQueryAsync(ct) != 1)
@@ -108,42 +112,114 @@ internal sealed class PlainStatements(ThreeportDb into) : IAsyncDisposable
         }
     }
 
-    // One table, one key column, no owned or complex parts: a row EF writes with one plain statement.
-    private static bool IsPlainRow(IEntityType type) =>
-        type.GetTableName() is not null && type.GetTableMappings().Count() == 1 && !type.IsOwned() && !type.GetNavigations().Any()
-        && !type.GetComplexProperties().Any() && type.FindPrimaryKey() is { Properties.Count: 1 };
-
-    private static (string Sql, List<(IProperty, object?)> Values) Update(EntityEntry entry)
+    // What the statements need of an entity type, looked up in EF's model once per type: the lookups (table and
+    // column names, type mappings) were a third of the CPU of writing a backlog's outcomes (docs/benchmarks.md).
+    private sealed class RowShape
     {
-        var table = StoreObjectIdentifier.Table(entry.Metadata.GetTableName()!, entry.Metadata.GetSchema());
-        var values = new List<(IProperty, object?)>();
-        var sql = new StringBuilder($"UPDATE \"{table.Name}\" SET ");
-        foreach (var property in entry.Properties.Where(p => p.IsModified))
+        private static readonly ConditionalWeakTable<IEntityType, RowShape> Shapes = new();
+
+        private readonly IProperty[] properties;
+        private readonly Dictionary<IProperty, (string Column, RelationalTypeMapping Mapping)> columns;
+        private readonly IProperty[] tokens;
+        private readonly string insertAll = "";
+        private readonly string insertReturningKey = "";
+
+        // By the properties an update sets (bit i: properties[i]); a status write sets the same few every time.
+        private readonly ConcurrentDictionary<ulong, string> updates = new();
+
+        private RowShape(IEntityType type)
         {
-            sql.Append(values.Count == 0 ? "" : ", ").Append($"\"{property.Metadata.GetColumnName(table)}\" = $p{values.Count}");
-            values.Add((property.Metadata, property.CurrentValue));
+            properties = [.. type.GetProperties()];
+            Key = type.FindPrimaryKey()?.Properties[0]!;
+            tokens = [.. properties.Where(p => p.IsConcurrencyToken)];
+            // One table, one key column, no owned or complex parts: a row EF writes with one plain statement.
+            IsPlain = type.GetTableName() is not null && type.GetTableMappings().Count() == 1 && !type.IsOwned() && !type.GetNavigations().Any()
+                && !type.GetComplexProperties().Any() && type.FindPrimaryKey() is { Properties.Count: 1 };
+            InsertsPlainly = properties.All(p => p.IsPrimaryKey() || p.ValueGenerated == ValueGenerated.Never);
+            columns = [];
+            if (!IsPlain)
+            {
+                return;
+            }
+
+            var table = StoreObjectIdentifier.Table(type.GetTableName()!, type.GetSchema());
+            Table = table.Name;
+            columns = properties.ToDictionary(p => p, p => ($"\"{p.GetColumnName(table)}\"", p.GetRelationalTypeMapping()));
+            insertAll = InsertSql(properties, returning: null);
+            insertReturningKey = InsertSql([.. properties.Where(p => p != Key)], returning: Key);
         }
 
-        var key = entry.Metadata.FindPrimaryKey()!.Properties[0];
-        sql.Append($" WHERE \"{key.GetColumnName(table)}\" = $p{values.Count}");
-        values.Add((key, entry.Property(key.Name).CurrentValue));
-        foreach (var token in entry.Properties.Where(p => p.Metadata.IsConcurrencyToken))
+        public bool IsPlain { get; }
+
+        public bool InsertsPlainly { get; }
+
+        public string Table { get; } = "";
+
+        public IProperty Key { get; }
+
+        public static RowShape Of(IEntityType type) => Shapes.GetValue(type, t => new RowShape(t));
+
+        public (string Sql, List<(IProperty, object?)> Values) Update(EntityEntry entry)
         {
-            sql.Append($" AND \"{token.Metadata.GetColumnName(table)}\" = $p{values.Count}");
-            values.Add((token.Metadata, token.OriginalValue));
+            var values = new List<(IProperty, object?)>();
+            var set = 0UL;
+            var index = 0;
+            foreach (var property in entry.Properties)
+            {
+                if (property.IsModified)
+                {
+                    set |= index < 64 ? 1UL << index : 0;
+                    values.Add((property.Metadata, property.CurrentValue));
+                }
+
+                index++;
+            }
+
+            var assigned = values.Select(v => v.Item1).ToList();
+            var sql = properties.Length <= 64 ? updates.GetOrAdd(set, _ => UpdateSql(assigned)) : UpdateSql(assigned);
+            values.Add((Key, entry.Property(Key).CurrentValue));
+            foreach (var token in tokens)
+            {
+                values.Add((token, entry.Property(token).OriginalValue));
+            }
+
+            return (sql, values);
         }
 
-        return (sql.ToString(), values);
-    }
+        // Without the key when the database generates it (a temporary value stands in for it meanwhile), which it returns.
+        public (string Sql, List<(IProperty, object?)> Values) Insert(EntityEntry entry, bool keyGenerated)
+        {
+            var values = new List<(IProperty, object?)>(properties.Length);
+            foreach (var property in properties)
+            {
+                if (!keyGenerated || property != Key)
+                {
+                    values.Add((property, entry.Property(property).CurrentValue));
+                }
+            }
 
-    // Without the key when the database generates it (a temporary value stands in for it meanwhile), which it returns.
-    private static (string Sql, List<(IProperty, object?)> Values) Insert(EntityEntry entry, PropertyEntry? generatedKey)
-    {
-        var table = StoreObjectIdentifier.Table(entry.Metadata.GetTableName()!, entry.Metadata.GetSchema());
-        var columns = entry.Properties.Where(p => p.Metadata != generatedKey?.Metadata).ToList();
-        var names = string.Join(", ", columns.Select(p => $"\"{p.Metadata.GetColumnName(table)}\""));
-        var parameters = string.Join(", ", columns.Select((_, i) => $"$p{i}"));
-        var returning = generatedKey is null ? "" : $" RETURNING \"{generatedKey.Metadata.GetColumnName(table)}\"";
-        return ($"INSERT INTO \"{table.Name}\" ({names}) VALUES ({parameters}){returning}", columns.Select(p => (p.Metadata, p.CurrentValue)).ToList());
+            return (keyGenerated ? insertReturningKey : insertAll, values);
+        }
+
+        // The property's own type mapping makes the parameter, so converters apply as in SaveChanges.
+        public System.Data.Common.DbParameter Parameter(SqliteCommand command, int index, IProperty property, object? value) =>
+            columns[property].Mapping.CreateParameter(command, $"$p{index}", value, property.IsNullable);
+
+        private string UpdateSql(List<IProperty> assigned)
+        {
+            var sql = new StringBuilder($"UPDATE \"{Table}\" SET ");
+            sql.AppendJoin(", ", assigned.Select((p, i) => $"{columns[p].Column} = $p{i}"));
+            sql.Append($" WHERE {columns[Key].Column} = $p{assigned.Count}");
+            for (var i = 0; i < tokens.Length; i++)
+            {
+                sql.Append($" AND {columns[tokens[i]].Column} = $p{assigned.Count + 1 + i}");
+            }
+
+            return sql.ToString();
+        }
+
+        private string InsertSql(IProperty[] written, IProperty? returning) =>
+            $"INSERT INTO \"{Table}\" ({string.Join(", ", written.Select(p => columns[p].Column))}) VALUES ({string.Join(", ", written.Select((_, i) => $"$p{i}"))})"
+            + (returning is null ? "" : $" RETURNING {columns[returning].Column}");
     }
 }

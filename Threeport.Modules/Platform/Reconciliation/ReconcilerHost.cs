@@ -361,11 +361,26 @@ public sealed class ReconcilerHost<TObject>(
         bool handled;
         try
         {
+            // A workload's reconcile is slower than MaxCommitDelay, so its outcome (a status write and events) is
+            // committed alone: as plain statements, like a group's, unless it deletes or holds what they cannot write.
+            var changes = PlainStatements.ChangesOf(db, maxUpdates: int.MaxValue);
             using var write = await writes.EnterAsync(db, ct);
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
             // The whole outcome is one transaction already: no savepoint around SaveChanges.
             db.Database.AutoSavepointsEnabled = false;
-            await db.SaveChangesAsync(ct);
+            if (changes is null)
+            {
+                await db.SaveChangesAsync(ct);
+            }
+            else
+            {
+                await using var statements = new PlainStatements(db);
+                if (!await statements.TryWriteAsync(changes, ct))
+                {
+                    throw new DbUpdateConcurrencyException($"{outcome.Key} changed while being reconciled");
+                }
+            }
+
             handled = (await SettleRowsAsync(db, [outcome], ct)).Contains(outcome.Key.Id);
             await transaction.CommitAsync(ct);
         }
