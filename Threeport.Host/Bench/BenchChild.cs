@@ -222,9 +222,10 @@ internal sealed class BenchChild : IAsyncDisposable
                     return;
                 }
             }
-            catch (HttpRequestException)
+            catch (Exception ex) when (ex is HttpRequestException or System.Net.Sockets.SocketException)
             {
-                // Not listening yet.
+                // Not listening yet. A connection reset while it is set up can surface as a bare SocketException
+                // (ENOTCONN from the socket's remote end point), not wrapped in HttpRequestException.
             }
 
             await Task.Delay(10, ct);

@@ -222,6 +222,13 @@ internal sealed partial class ClusterSimulator : IAsyncDisposable
                 KeepTransitionTimes(conditions, old);
             }
 
+            // Most are the status it has (a pod's change that left its ReplicaSet's counts alone): known without
+            // serializing the object to compare it.
+            if (JsonNode.DeepEquals(computed, current["status"]))
+            {
+                return null;
+            }
+
             current["status"] = computed;
             return current;
         });
