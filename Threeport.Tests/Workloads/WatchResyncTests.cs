@@ -1,9 +1,13 @@
 using System.Collections.Concurrent;
+using System.Globalization;
+using k8s;
+using k8s.Models;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Threeport.Modules.DevCluster;
 using Threeport.Modules.Platform.Objects;
 using Threeport.Modules.Platform.Reconciliation;
+using Threeport.Modules.Workloads.Manifests;
 using Threeport.Modules.Workloads.Model;
 using Threeport.Modules.Workloads.Reconcilers;
 using Threeport.Tests.Support;
@@ -53,6 +57,45 @@ public sealed class WatchResyncTests
         {
             Directory.Delete(dataDirectory, recursive: true);
         }
+    }
+
+    [Test]
+    public async Task AConfigMapAtItsFirstGeneration_AsksForNoReconcile_ItsChangeOutsideThreeportDoes()
+    {
+        // A ConfigMap is ready once it exists: its watch events matter only when a later generation shows a change.
+        await using var cp = await WorkloadTestKit.StartControlPlaneAsync();
+        var instance = await cp.CreateInstanceAsync(await cp.CreateDefinitionAsync(WorkloadTestKit.ThreeResources));
+        var reconciles = 0;
+        cp.Services.GetRequiredService<ReconcileObserver>().Observed += (key, outcome, _) =>
+        {
+            if (key == new ObjectKey(nameof(WorkloadInstance), instance) && outcome == ReconcileOutcome.Done)
+            {
+                Interlocked.Increment(ref reconciles);
+            }
+        };
+        var ns = (await cp.ReconciledAsync(instance))["Namespace"]!.GetValue<string>();
+        using var k8s = cp.KubernetesClient();
+        var before = Volatile.Read(ref reconciles);
+
+        // One with the instance's labels that it never applied: there is no record of it to compare with (an event
+        // that overtakes its apply's record, as those of a re-apply can, looks the same).
+        var labels = new Dictionary<string, string>
+        {
+            [ThreeportLabels.ManagedBy] = "threeport",
+            [ThreeportLabels.WorkloadInstance] = instance.ToString(CultureInfo.InvariantCulture),
+        };
+        await k8s.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "stray", Labels = labels } }, ns);
+        // A reconcile it asked for would run within this pause: nothing else is pending.
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        var afterStray = Volatile.Read(ref reconciles);
+
+        // The ConfigMap watch delivers in order: once a change made after it is applied again, the stray's event was read.
+        await k8s.CoreV1.PatchNamespacedConfigMapAsync(new V1Patch("{\"data\":{\"extra\":\"x\"}}", V1Patch.PatchType.MergePatch), "web-config", ns);
+        await WordPressSampleTests.EventuallyAsync(
+            async () => (await cp.ResourcesOfAsync(instance)).Any(r => r!["Kind"]!.GetValue<string>() == "ConfigMap" && r["AppliedGeneration"]?.GetValue<long>() == 2),
+            "the changed ConfigMap to be applied again");
+        afterStray.Should().Be(before, "a ConfigMap at its first generation asks for no reconcile");
+        Volatile.Read(ref reconciles).Should().BeGreaterThan(before, "its change, at the second generation, did");
     }
 
     [Test]

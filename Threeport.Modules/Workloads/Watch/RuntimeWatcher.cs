@@ -295,6 +295,15 @@ internal sealed class RuntimeWatcher(
             return;
         }
 
+        var generation = obj["metadata"]?["generation"] is JsonValue g && g.TryGetValue<long>(out var gen) ? gen : (long?)null;
+        if (eventType != "DELETED" && generation is null or 1 && !ResourceHealth.ReportsReadiness(kind))
+        {
+            // A ConfigMap, Service, Secret or ServiceAccount at its first generation tells nothing: it is ready once it
+            // exists (its apply's answer said so), and only a later generation can be a change made outside Threeport.
+            // That is every one an instance's apply adds: two reads saved for each.
+            return;
+        }
+
         var name = obj["metadata"]?["name"]?.GetValue<string>();
         var ns = obj["metadata"]?["namespace"]?.GetValue<string>();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -312,7 +321,6 @@ internal sealed class RuntimeWatcher(
             return;
         }
 
-        var generation = obj["metadata"]?["generation"] is JsonValue g && g.TryGetValue<long>(out var gen) ? gen : (long?)null;
         var drifted = eventType == "DELETED" || (generation is not null && record.AppliedGeneration is not null && generation > record.AppliedGeneration);
         // A kind ready as soon as it exists never changes readiness: its apply's answer already says so.
         var readinessChanged = eventType != "DELETED" && ResourceHealth.ReportsReadiness(kind) && ResourceHealth.IsReady(obj) != record.Ready;
