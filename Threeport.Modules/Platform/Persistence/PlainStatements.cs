@@ -91,6 +91,26 @@ internal sealed class PlainStatements(ThreeportDb into) : IAsyncDisposable
         return true;
     }
 
+    // For changes that are a transaction of their own: a stale update or a failure of SQLite surfaces as SaveChanges'
+    // would, and the caller's transaction rolls back whole.
+    public async Task WriteAsync(IReadOnlyList<EntityEntry> changes, CancellationToken ct)
+    {
+        bool written;
+        try
+        {
+            written = await TryWriteAsync(changes, ct);
+        }
+        catch (SqliteException ex)
+        {
+            throw new DbUpdateException($"An error occurred while saving the entity changes: {ex.Message}", ex);
+        }
+
+        if (!written)
+        {
+            throw new DbUpdateConcurrencyException("A row to update was changed or deleted meanwhile; nothing was saved.");
+        }
+    }
+
     // Once the transaction committed: `from`'s entries take the keys the database gave them and are saved, as
     // SaveChanges leaves them.
     public void Accept(DbContext from)
@@ -126,10 +146,12 @@ internal sealed class PlainStatements(ThreeportDb into) : IAsyncDisposable
 
         // By the properties an update sets (bit i: properties[i]); a status write sets the same few every time.
         private readonly ConcurrentDictionary<ulong, string> updates = new();
+        private readonly Func<ulong, List<(IProperty Property, object? Value)>, string> updateSql;
 
         private RowShape(IEntityType type)
         {
             properties = [.. type.GetProperties()];
+            updateSql = (_, assigned) => UpdateSql(assigned);
             Key = type.FindPrimaryKey()?.Properties[0]!;
             tokens = [.. properties.Where(p => p.IsConcurrencyToken)];
             // One table, one key column, no owned or complex parts: a row EF writes with one plain statement.
@@ -168,15 +190,14 @@ internal sealed class PlainStatements(ThreeportDb into) : IAsyncDisposable
             {
                 if (property.IsModified)
                 {
-                    set |= index < 64 ? 1UL << index : 0;
+                    set |= 1UL << (index % 64);
                     values.Add((property.Metadata, property.CurrentValue));
                 }
 
                 index++;
             }
 
-            var assigned = values.Select(v => v.Item1).ToList();
-            var sql = properties.Length <= 64 ? updates.GetOrAdd(set, _ => UpdateSql(assigned)) : UpdateSql(assigned);
+            var sql = properties.Length <= 64 ? updates.GetOrAdd(set, updateSql, values) : UpdateSql(values);
             values.Add((Key, entry.Property(Key).CurrentValue));
             foreach (var token in tokens)
             {
@@ -205,10 +226,10 @@ internal sealed class PlainStatements(ThreeportDb into) : IAsyncDisposable
         public System.Data.Common.DbParameter Parameter(SqliteCommand command, int index, IProperty property, object? value) =>
             columns[property].Mapping.CreateParameter(command, $"$p{index}", value, property.IsNullable);
 
-        private string UpdateSql(List<IProperty> assigned)
+        private string UpdateSql(List<(IProperty Property, object? Value)> assigned)
         {
             var sql = new StringBuilder($"UPDATE \"{Table}\" SET ");
-            sql.AppendJoin(", ", assigned.Select((p, i) => $"{columns[p].Column} = $p{i}"));
+            sql.AppendJoin(", ", assigned.Select((a, i) => $"{columns[a.Property].Column} = $p{i}"));
             sql.Append($" WHERE {columns[Key].Column} = $p{assigned.Count}");
             for (var i = 0; i < tokens.Length; i++)
             {

@@ -1,4 +1,3 @@
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
 namespace Threeport.Modules.Platform.Persistence;
@@ -46,21 +45,7 @@ public sealed class SqliteWriteGate
 
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         await using var statements = new PlainStatements(db);
-        bool written;
-        try
-        {
-            written = await statements.TryWriteAsync(changes, ct);
-        }
-        catch (SqliteException ex)
-        {
-            throw new DbUpdateException($"An error occurred while saving the entity changes: {ex.Message}", ex);
-        }
-
-        if (!written)
-        {
-            throw new DbUpdateConcurrencyException("A row to update was changed or deleted meanwhile; nothing was saved.");
-        }
-
+        await statements.WriteAsync(changes, ct);
         await transaction.CommitAsync(ct);
         statements.Accept(db);
         return changes.Count;

@@ -375,10 +375,7 @@ public sealed class ReconcilerHost<TObject>(
             else
             {
                 await using var statements = new PlainStatements(db);
-                if (!await statements.TryWriteAsync(changes, ct))
-                {
-                    throw new DbUpdateConcurrencyException($"{outcome.Key} changed while being reconciled");
-                }
+                await statements.WriteAsync(changes, ct);
             }
 
             handled = (await SettleRowsAsync(db, [outcome], ct)).Contains(outcome.Key.Id);
