@@ -45,6 +45,18 @@ public sealed class SqliteFaultInjector : DbCommandInterceptor
         return ValueTask.FromResult(result);
     }
 
+    public override InterceptionResult<object> ScalarExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<object> result)
+    {
+        MaybeFail(command);
+        return result;
+    }
+
+    public override ValueTask<InterceptionResult<object>> ScalarExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<object> result, CancellationToken cancellationToken = default)
+    {
+        MaybeFail(command);
+        return ValueTask.FromResult(result);
+    }
+
     private void MaybeFail(DbCommand command)
     {
         var text = command.CommandText.TrimStart();

@@ -4,6 +4,8 @@ using System.Text;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Storage;
 
@@ -14,10 +16,16 @@ namespace Threeport.Modules.Platform.Persistence;
 // SQL, a new command and new prepared statements every time) was 30 % of the CPU of a backlog of reconciles
 // (docs/benchmarks.md), and most of recording a workload's resources. Only updates of rows (checked by their
 // concurrency tokens) and inserts with a key the database generates. Anything else is for SaveChanges.
-internal sealed class PlainStatements(ThreeportDb into) : IAsyncDisposable
+//
+// Seen by interceptors: each statement goes past EF's command interceptors, as SaveChanges' would. API writes are
+// (interceptors see every API write: the storage-fault tests inject there); a reconcile's outcome skips that cost.
+internal sealed class PlainStatements(ThreeportDb into, bool seenByInterceptors = false) : IAsyncDisposable
 {
     private readonly Dictionary<string, SqliteCommand> prepared = [];
     private readonly List<(PropertyEntry Key, object Value)> generatedKeys = [];
+    private readonly Dictionary<object, object> generatedKeyOf = new(ReferenceEqualityComparer.Instance);
+    private readonly (IRelationalCommandDiagnosticsLogger Logger, IRelationalConnection Connection)? interceptors =
+        seenByInterceptors ? (into.GetService<IRelationalCommandDiagnosticsLogger>(), into.GetService<IRelationalConnection>()) : null;
 
     // What `from` would save, in the order these statements write it (updates first), or null when SaveChanges must
     // write it. Taken before the write gate: it detects the changes once, and the writes inside the gate do not.
@@ -64,12 +72,7 @@ internal sealed class PlainStatements(ThreeportDb into) : IAsyncDisposable
             var shape = RowShape.Of(entry.Metadata);
             var generatedKey = entry.State == EntityState.Added && entry.Property(shape.Key).IsTemporary ? entry.Property(shape.Key) : null;
             var (sql, values) = entry.State == EntityState.Modified ? shape.Update(entry) : shape.Insert(entry, generatedKey is not null);
-            if (!prepared.TryGetValue(sql, out var command))
-            {
-                prepared[sql] = command = await into.CommandAsync(sql, [], ct);
-            }
-
-            command.Parameters.Clear();
+            var command = await PreparedAsync(sql, ct);
             for (var i = 0; i < values.Count; i++)
             {
                 var (property, value) = values[i];
@@ -78,10 +81,13 @@ internal sealed class PlainStatements(ThreeportDb into) : IAsyncDisposable
 
             if (generatedKey is not null)
             {
-                var key = await command.ExecuteScalarAsync(ct) ?? throw new InvalidOperationException($"inserting into {shape.Table} returned no key");
-                generatedKeys.Add((generatedKey, Convert.ChangeType(key, generatedKey.Metadata.ClrType, System.Globalization.CultureInfo.InvariantCulture)));
+                var key = await ExecuteAsync(command, DbCommandMethod.ExecuteScalar, CommandSource.SaveChanges, ct)
+                    ?? throw new InvalidOperationException($"inserting into {shape.Table} returned no key");
+                var value = Convert.ChangeType(key, generatedKey.Metadata.ClrType, System.Globalization.CultureInfo.InvariantCulture);
+                generatedKeys.Add((generatedKey, value));
+                generatedKeyOf[entry.Entity] = value;
             }
-            else if (await command.ExecuteNonQueryAsync(ct) != 1)
+            else if ((int)(await ExecuteAsync(command, DbCommandMethod.ExecuteNonQuery, CommandSource.SaveChanges, ct))! != 1)
             {
                 // Only an update can find no row.
                 return false;
@@ -89,6 +95,21 @@ internal sealed class PlainStatements(ThreeportDb into) : IAsyncDisposable
         }
 
         return true;
+    }
+
+    // The key the database gave `entity` when one of these statements inserted it, or null; before Accept.
+    public object? GeneratedKeyOf(object entity) => generatedKeyOf.GetValueOrDefault(entity);
+
+    // One more statement in the same transaction, prepared once however often it runs; returns the rows it changed.
+    public async Task<int> ExecuteAsync(string sql, (string Name, object Value)[] parameters, CancellationToken ct)
+    {
+        var command = await PreparedAsync(sql, ct);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        return (int)(await ExecuteAsync(command, DbCommandMethod.ExecuteNonQuery, CommandSource.ExecuteSqlRaw, ct))!;
     }
 
     // For changes that are a transaction of their own: a stale update or a failure of SQLite surfaces as SaveChanges'
@@ -115,13 +136,57 @@ internal sealed class PlainStatements(ThreeportDb into) : IAsyncDisposable
     // SaveChanges leaves them.
     public void Accept(DbContext from)
     {
-        foreach (var (key, value) in generatedKeys)
+        foreach (var (key, value) in generatedKeys.Where(k => k.Key.EntityEntry.Context == from))
         {
             key.CurrentValue = value;
             key.IsTemporary = false;
         }
 
         from.ChangeTracker.AcceptAllChanges();
+    }
+
+    private async Task<SqliteCommand> PreparedAsync(string sql, CancellationToken ct)
+    {
+        if (!prepared.TryGetValue(sql, out var command))
+        {
+            prepared[sql] = command = await into.CommandAsync(sql, [], ct);
+        }
+
+        command.Parameters.Clear();
+        return command;
+    }
+
+    // As EF's own commands run: interceptors may answer or fail the statement before it runs, and see its result.
+    private async Task<object?> ExecuteAsync(SqliteCommand command, DbCommandMethod method, CommandSource source, CancellationToken ct)
+    {
+        var scalar = method == DbCommandMethod.ExecuteScalar;
+        if (interceptors is not var (logger, connection))
+        {
+            return scalar ? await command.ExecuteScalarAsync(ct) : await command.ExecuteNonQueryAsync(ct);
+        }
+
+        var id = Guid.NewGuid();
+        var started = DateTimeOffset.UtcNow;
+        try
+        {
+            if (scalar)
+            {
+                var intercepted = await logger.CommandScalarExecutingAsync(connection, command, command.CommandText, into, id, connection.ConnectionId, started, source, ct);
+                var result = intercepted.HasResult ? intercepted.Result : await command.ExecuteScalarAsync(ct);
+                return await logger.CommandScalarExecutedAsync(connection, command, command.CommandText, into, id, connection.ConnectionId, result, started, DateTimeOffset.UtcNow - started, source, ct);
+            }
+            else
+            {
+                var intercepted = await logger.CommandNonQueryExecutingAsync(connection, command, command.CommandText, into, id, connection.ConnectionId, started, source, ct);
+                var result = intercepted.HasResult ? intercepted.Result : await command.ExecuteNonQueryAsync(ct);
+                return await logger.CommandNonQueryExecutedAsync(connection, command, command.CommandText, into, id, connection.ConnectionId, result, started, DateTimeOffset.UtcNow - started, source, ct);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            await logger.CommandErrorAsync(connection, command, command.CommandText, into, method, id, connection.ConnectionId, ex, started, DateTimeOffset.UtcNow - started, source, ct);
+            throw;
+        }
     }
 
     public async ValueTask DisposeAsync()
