@@ -17,7 +17,7 @@ namespace Threeport.Modules.Platform.Persistence;
 // (docs/benchmarks.md), and most of recording a workload's resources. Only updates of rows (checked by their
 // concurrency tokens) and inserts with a key the database generates. Anything else is for SaveChanges.
 //
-// Seen by interceptors: each statement goes past EF's command interceptors, as SaveChanges' would. API writes are
+// Seen by interceptors: each statement goes past EF's command interceptors, as SaveChanges' would. API writes go so
 // (interceptors see every API write: the storage-fault tests inject there); a reconcile's outcome skips that cost.
 internal sealed class PlainStatements(ThreeportDb into, bool seenByInterceptors = false) : IAsyncDisposable
 {
