@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Diagnostics;
 using System.Net.Http.Json;
 using FluentAssertions;
 using Microsoft.EntityFrameworkCore;
@@ -13,6 +12,7 @@ using Threeport.Modules.Platform.Persistence;
 using Threeport.Modules.Platform.Reconciliation;
 using Threeport.Tests.Hardening;
 using Threeport.Tests.Support;
+using Threeport.Tests.Workloads;
 
 namespace Threeport.Tests.Platform;
 
@@ -30,7 +30,8 @@ public sealed class ClaimAtCommitTests
         var created = await ApiResponse.ReadAsync(await cp.Client.PostAsJsonAsync("/v0/widgets", new { Name = TestControlPlane.Unique("w"), Color = "blue" }));
         var id = created.Single["ID"]!.GetValue<long>();
         // Settled: the reconcile deleted the outbox row and released the lease (counted without reading the widget).
-        await WaitUntilAsync(async () => await cp.WithDbAsync(db => db.OutboxMessages.CountAsync()) == 0 && await cp.WithDbAsync(db => db.Leases.CountAsync()) == 0);
+        await WordPressSampleTests.EventuallyAsync(
+            async () => await cp.WithDbAsync(db => db.OutboxMessages.CountAsync()) == 0 && await cp.WithDbAsync(db => db.Leases.CountAsync()) == 0, "the widget reconciled");
 
         widgets.Seen.Should().ContainSingle().Which.Should().Be((id, 1L, "blue"));
         loads.Count.Should().Be(0, "the reconcile starts from the object its commit stored, not from a load");
@@ -128,14 +129,6 @@ public sealed class ClaimAtCommitTests
         (await TestControlPlane.QueryStoppedAsync(dataDirectory, db => db.Leases.CountAsync())).Should().Be(0);
         (await TestControlPlane.QueryStoppedAsync(dataDirectory, db => db.OutboxMessages.CountAsync())).Should().Be(2, "both notifications wait for the next start");
         Directory.Delete(dataDirectory, recursive: true);
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        for (var wait = Stopwatch.StartNew(); !await condition(); await Task.Delay(20))
-        {
-            wait.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(30), "the widget should have been reconciled by now");
-        }
     }
 
     // Reads of one widget by its ID: what a reconcile's load of the object runs.

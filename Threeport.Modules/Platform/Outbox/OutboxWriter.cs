@@ -71,14 +71,14 @@ public sealed class OutboxWriter(
             var (type, obj, _) = notify[i];
             var key = new ObjectKey(type.Name, obj.ID);
             observer.ObserveCommitted(key);
-            dispatcher.Committed(key, now, save is { Committed: true } ? CommittedCopy(db, obj, save.Rows[i]) : null);
+            dispatcher.Committed(key, now, save is { Committed: true } && save.Claims[i] is { } row ? CommittedCopy(db, obj, row) : null);
         }
     }
 
     // Detached, with what a load would give (its stored columns, no navigations): the API goes on answering with `obj`
     // while the reconciler changes its copy.
-    private static CommittedObject CommittedCopy(ThreeportDb db, ReconciledObject obj, (long Sequence, bool Leased, Operation Operation) row) =>
-        new((ReconciledObject)db.Entry(obj).CurrentValues.ToObject(), new PendingRow(row.Sequence, Attempt: 0, row.Operation.ToString()), row.Leased);
+    private static CommittedObject CommittedCopy(ThreeportDb db, ReconciledObject obj, PendingRow row) =>
+        new((ReconciledObject)db.Entry(obj).CurrentValues.ToObject(), row);
 
     // True when the save committed in a group; false when it is to be saved alone.
     private async Task<bool> SaveInGroupAsync(QueuedSave save)
@@ -187,13 +187,11 @@ public sealed class OutboxWriter(
                     var key = new ObjectKey(type.Name, id);
                     var sequence = (long)(await statements.ScalarAsync(UpsertReturningSequenceSql, UpsertParameters(key, operation, group[i].Now), CancellationToken.None))!;
                     // Claimed for the reconcile this commit starts; a type not reconciled here leaves its lease alone.
-                    var leased = channels.TryGet(type.Name, out _) && await leases.TryClaimAtCommitAsync(statements, key, CancellationToken.None);
-                    if (leased)
+                    if (channels.TryGet(type.Name, out _) && await leases.TryClaimAtCommitAsync(statements, key, CancellationToken.None))
                     {
                         claimed.Add(key);
+                        group[i].Claims[j] = new PendingRow(sequence, Attempt: 0, operation.ToString());
                     }
-
-                    group[i].Rows[j] = (sequence, leased, operation);
                 }
             }
 
@@ -283,9 +281,8 @@ public sealed class OutboxWriter(
 
         public long Now => now;
 
-        // Per notified object, once committed in a group: the Sequence its outbox row got, whether its lease was claimed,
-        // and the operation.
-        public (long Sequence, bool Leased, Operation Operation)[] Rows { get; } = new (long, bool, Operation)[notify.Count];
+        // Per notified object, once committed in a group: the outbox row it left when the commit claimed its lease, or null.
+        public PendingRow?[] Claims { get; } = new PendingRow?[notify.Count];
 
         // What the writer's context would save, detected before it queues (outside the gate); null when SaveChanges must save it.
         public IReadOnlyList<EntityEntry>? Changes { get; } = PlainStatements.ChangesOf(db, maxUpdates: int.MaxValue);

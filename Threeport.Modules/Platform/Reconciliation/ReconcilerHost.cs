@@ -193,7 +193,7 @@ public sealed class ReconcilerHost<TObject>(
             var batched = batchClaim is { } c && time.GetUtcNow() - c.At < leases.Duration / 3 ? c : (BatchClaim?)null;
             // A lease the API's commit claimed for this reconcile, untouched since, is taken up with that commit's row and
             // object: nothing is read or written between a user's change and its reconciler (decision 0008).
-            var takenUp = batched is null && committed is { Leased: true } && leases.TryTakeClaimAtCommit(key);
+            var takenUp = batched is null && committed is not null && leases.TryTakeClaimAtCommit(key);
             var (claimed, row) = batched is { } b ? (true, b.Row) : takenUp ? (true, committed!.Row) : await leases.TryClaimAsync(db, key, stoppingToken);
             if (claimed)
             {
