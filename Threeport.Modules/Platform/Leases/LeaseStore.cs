@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -35,11 +36,24 @@ public sealed class LeaseStore(IDbContextFactory<ThreeportDb> dbFactory, SqliteW
             (SELECT Operation FROM OutboxMessages AS o WHERE o.ObjectType = Leases.ObjectType AND o.ObjectId = Leases.ObjectId)
         """;
 
+    // In an API write's transaction, for this process's reconciler of the object (decision 0008): a free or expired
+    // lease only, never one a reconcile holds (this process's included). RETURNING says whether it was taken.
+    private const string ClaimAtCommitSql =
+        """
+        INSERT INTO Leases (ObjectType, ObjectId, Owner, ExpiresAt) VALUES ($type, $id, $owner, $expires)
+        ON CONFLICT (ObjectType, ObjectId) DO UPDATE SET Owner = excluded.Owner, ExpiresAt = excluded.ExpiresAt
+        WHERE Leases.ExpiresAt < $now
+        RETURNING ObjectId
+        """;
+
     private const string RenewSql = "UPDATE Leases SET ExpiresAt = $expires WHERE ObjectType = $type AND ObjectId = $id AND Owner = $owner";
 
     private const string ReleaseOneSql = "DELETE FROM Leases WHERE ObjectType = $type AND ObjectId = $id AND Owner = $owner";
 
     private const string ReleaseManySql = "DELETE FROM Leases WHERE ObjectType = $type AND Owner = $owner AND ObjectId IN (SELECT value FROM json_each($ids))";
+
+    // Leases claimed by API commits and not yet taken up, claimed again or released, with when (TimeProvider timestamps).
+    private readonly ConcurrentDictionary<ObjectKey, long> claimedAtCommit = new();
 
     // This process's identity as a lease owner.
     public string Owner { get; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
@@ -55,9 +69,50 @@ public sealed class LeaseStore(IDbContextFactory<ThreeportDb> dbFactory, SqliteW
             {
                 return (false, null);
             }
+
+            ForgetClaimsAtCommit([key]);
         }
 
         return (true, await PendingRow.ReadAsync(db, key, ct));
+    }
+
+    // Claims the lease of an object an API write notifies, in that write's transaction (inside the write gate), so that
+    // the reconcile it starts need not commit a claim of its own first (decision 0008). False when it is not free. A
+    // lease claimed is remembered until it is taken up, claimed again or released; a write that rolls back forgets it.
+    internal async Task<bool> TryClaimAtCommitAsync(PlainStatements statements, ObjectKey key, CancellationToken ct)
+    {
+        var now = Now();
+        if (await statements.ScalarAsync(ClaimAtCommitSql, Parameters(key, ("$expires", now + (long)Duration.TotalMilliseconds), ("$now", now)), ct) is null)
+        {
+            return false;
+        }
+
+        claimedAtCommit[key] = time.GetTimestamp();
+        return true;
+    }
+
+    internal void ForgetClaimsAtCommit(IEnumerable<ObjectKey> keys)
+    {
+        foreach (var key in keys)
+        {
+            claimedAtCommit.TryRemove(key, out _);
+        }
+    }
+
+    // True when the lease an API write claimed for `key` is still held, untouched since, and fresh enough to start a
+    // reconcile under (renewals come every third of the duration). Every statement that releases or claims a lease
+    // forgets the claim inside the write gate, so one remembered here has not been released since its commit. The
+    // dispatcher hands an object to one worker at a time, so it is taken up once; otherwise the worker claims it.
+    public bool TryTakeClaimAtCommit(ObjectKey key) =>
+        claimedAtCommit.TryRemove(key, out var claimedAt) && time.GetElapsedTime(claimedAt) < Duration / 3;
+
+    // Those of this process's leases of `type` that no worker took up (claimed at commit, not yet reconciled at shutdown).
+    public async Task ReleaseAllOfTypeAsync(string type, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        using var write = await writes.EnterAsync(db, ct);
+        await db.ExecuteAsync("DELETE FROM Leases WHERE ObjectType = $type AND Owner = $owner", ct, ("$type", type), ("$owner", Owner));
+        ForgetClaimsAtCommit(claimedAtCommit.Keys.Where(k => k.Type == type));
     }
 
     // The leases of a batch in one statement per type (a batch is all of one type): the ones claimed, each with
@@ -81,6 +136,8 @@ public sealed class LeaseStore(IDbContextFactory<ThreeportDb> dbFactory, SqliteW
             }
         }
 
+        ForgetClaimsAtCommit(claimed.Keys);
+
         return claimed;
     }
 
@@ -97,6 +154,7 @@ public sealed class LeaseStore(IDbContextFactory<ThreeportDb> dbFactory, SqliteW
     {
         using var write = await writes.EnterAsync(db, ct);
         await db.ExecuteAsync(ReleaseOneSql, ct, Parameters(key));
+        ForgetClaimsAtCommit([key]);
     }
 
     public async Task ReleaseAsync(ThreeportDb db, IReadOnlyList<ObjectKey> keys, CancellationToken ct)
@@ -112,6 +170,8 @@ public sealed class LeaseStore(IDbContextFactory<ThreeportDb> dbFactory, SqliteW
         {
             await db.ExecuteAsync(ReleaseManySql, ct, ("$type", type), ("$ids", ids), ("$owner", Owner));
         }
+
+        ForgetClaimsAtCommit(keys);
     }
 
     public async Task ReleaseAsync(ObjectKey key, CancellationToken ct)

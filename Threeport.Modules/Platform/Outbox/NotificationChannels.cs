@@ -9,7 +9,7 @@ namespace Threeport.Modules.Platform.Outbox;
 // a channel is not being reconciled here: its notifications wait in the outbox table.
 public sealed class NotificationChannels
 {
-    private readonly Dictionary<string, Channel<ObjectKey>> channels = new();
+    private readonly Dictionary<string, Channel<Notification>> channels = new();
 
     public NotificationChannels(ObjectTypeRegistry registry, IOptions<PlatformSettings> settings)
     {
@@ -21,7 +21,7 @@ public sealed class NotificationChannels
                 continue;
             }
 
-            channels[type.Name] = Channel.CreateBounded<ObjectKey>(new BoundedChannelOptions(Capacity)
+            channels[type.Name] = Channel.CreateBounded<Notification>(new BoundedChannelOptions(Capacity)
             {
                 SingleWriter = true,
                 FullMode = BoundedChannelFullMode.Wait,
@@ -33,5 +33,5 @@ public sealed class NotificationChannels
 
     public IEnumerable<string> Types => channels.Keys;
 
-    public bool TryGet(string type, out Channel<ObjectKey> channel) => channels.TryGetValue(type, out channel!);
+    public bool TryGet(string type, out Channel<Notification> channel) => channels.TryGetValue(type, out channel!);
 }

@@ -50,11 +50,12 @@ public sealed class NotificationDispatcher(
     // Objects handed to workers and not yet completed (for metrics and tests; written only by the loop).
     public int InFlightCount => Volatile.Read(ref inFlightCount);
 
-    // Called after a commit that wrote the row of `key`, due at `dueAt` (Unix ms).
-    public void Committed(ObjectKey key, long dueAt) => Send(new Signal(key, dueAt, Completed: false));
+    // Called after a commit that wrote the row of `key`, due at `dueAt` (Unix ms); `committed`, the object as the commit
+    // stored it, goes to the reconciler with the notification when it is handed over at once.
+    public void Committed(ObjectKey key, long dueAt, CommittedObject? committed = null) => Send(new Signal(key, dueAt, Completed: false, committed));
 
     // Called by a worker when it is done with `key`; `remainingDueAt` is set when the row is still there.
-    public void Completed(ObjectKey key, long? remainingDueAt) => Send(new Signal(key, remainingDueAt, Completed: true));
+    public void Completed(ObjectKey key, long? remainingDueAt) => Send(new Signal(key, remainingDueAt, Completed: true, null));
 
     private void Send(Signal signal)
     {
@@ -169,7 +170,7 @@ public sealed class NotificationDispatcher(
             return;
         }
 
-        if (channel.Writer.TryWrite(signal.Key))
+        if (channel.Writer.TryWrite(new Notification(signal.Key, signal.Committed)))
         {
             inFlight.Add(signal.Key);
         }
@@ -205,7 +206,7 @@ public sealed class NotificationDispatcher(
 
             h.HoldSince = null;
             h.CoolsAt = now + HotWindow;
-            if (channels.TryGet(key.Type, out var channel) && channel.Writer.TryWrite(key))
+            if (channels.TryGet(key.Type, out var channel) && channel.Writer.TryWrite(new Notification(key)))
             {
                 inFlight.Add(key);
             }
@@ -261,7 +262,7 @@ public sealed class NotificationDispatcher(
                     continue;
                 }
 
-                if (!inFlight.Contains(key) && channel.Writer.TryWrite(key))
+                if (!inFlight.Contains(key) && channel.Writer.TryWrite(new Notification(key)))
                 {
                     inFlight.Add(key);
                 }
@@ -319,7 +320,7 @@ public sealed class NotificationDispatcher(
 
     private long Now() => time.GetUtcNow().ToUnixTimeMilliseconds();
 
-    private readonly record struct Signal(ObjectKey Key, long? DueAt, bool Completed);
+    private readonly record struct Signal(ObjectKey Key, long? DueAt, bool Completed, CommittedObject? Committed);
 
     private sealed class Hot
     {

@@ -3,6 +3,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.Extensions.Logging;
+using Threeport.Modules.Platform.Leases;
 using Threeport.Modules.Platform.Objects;
 using Threeport.Modules.Platform.Persistence;
 using Threeport.Modules.Platform.Reconciliation;
@@ -21,7 +22,15 @@ namespace Threeport.Modules.Platform.Outbox;
 // fails for one writer's change (a duplicate name, a stale update) is retried as single saves, so each writer still
 // gets its own answer; a storage fault (disk full, read-only) is every writer's answer.
 public sealed class OutboxWriter(
-    IDbContextFactory<ThreeportDb> dbFactory, DataDirectory dataDirectory, NotificationDispatcher dispatcher, SqliteWriteGate writes, ReconcileObserver observer, TimeProvider time, ILogger<OutboxWriter> log)
+    IDbContextFactory<ThreeportDb> dbFactory,
+    DataDirectory dataDirectory,
+    NotificationDispatcher dispatcher,
+    NotificationChannels channels,
+    LeaseStore leases,
+    SqliteWriteGate writes,
+    ReconcileObserver observer,
+    TimeProvider time,
+    ILogger<OutboxWriter> log)
 {
     private const int MaxGroup = 64;
     private readonly ConcurrentQueue<QueuedSave> queued = new();
@@ -41,7 +50,8 @@ public sealed class OutboxWriter(
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         // A writer that holds the gate already (a DELETE, a retried PATCH) saves inside its own turn.
-        if (db.HoldsWrites || !await SaveInGroupAsync(new QueuedSave(db, notify, now)))
+        var save = db.HoldsWrites ? null : new QueuedSave(db, notify, now);
+        if (save is null || !await SaveInGroupAsync(save))
         {
             using (await writes.EnterAsync(db, ct))
             await using (var transaction = await db.Database.BeginTransactionAsync(ct))
@@ -56,13 +66,19 @@ public sealed class OutboxWriter(
             }
         }
 
-        foreach (var (type, obj, _) in notify)
+        for (var i = 0; i < notify.Count; i++)
         {
+            var (type, obj, _) = notify[i];
             var key = new ObjectKey(type.Name, obj.ID);
             observer.ObserveCommitted(key);
-            dispatcher.Committed(key, now);
+            dispatcher.Committed(key, now, save is { Committed: true } && save.Claims[i] is { } row ? CommittedCopy(db, obj, row) : null);
         }
     }
+
+    // Detached, with what a load would give (its stored columns, no navigations): the API goes on answering with `obj`
+    // while the reconciler changes its copy.
+    private static CommittedObject CommittedCopy(ThreeportDb db, ReconciledObject obj, PendingRow row) =>
+        new((ReconciledObject)db.Entry(obj).CurrentValues.ToObject(), row);
 
     // True when the save committed in a group; false when it is to be saved alone.
     private async Task<bool> SaveInGroupAsync(QueuedSave save)
@@ -142,6 +158,7 @@ public sealed class OutboxWriter(
     {
         var plain = group.All(save => save.Changes is not null);
         var added = new List<Dictionary<object, EntityEntry>>(group.Count);
+        var claimed = new List<ObjectKey>();
         await using var statements = new PlainStatements(db, seenByInterceptors: true);
         try
         {
@@ -162,11 +179,19 @@ public sealed class OutboxWriter(
 
             for (var i = 0; i < group.Count; i++)
             {
-                foreach (var (type, obj, operation) in group[i].Notify)
+                for (var j = 0; j < group[i].Notify.Count; j++)
                 {
+                    var (type, obj, operation) = group[i].Notify[j];
                     var id = plain ? (long?)statements.GeneratedKeyOf(obj) ?? obj.ID
                         : added[i].TryGetValue(obj, out var copy) ? ((ThreeportObject)copy.Entity).ID : obj.ID;
-                    await statements.ExecuteAsync(UpsertSql, UpsertParameters(new ObjectKey(type.Name, id), operation, group[i].Now), CancellationToken.None);
+                    var key = new ObjectKey(type.Name, id);
+                    var sequence = (long)(await statements.ScalarAsync(UpsertReturningSequenceSql, UpsertParameters(key, operation, group[i].Now), CancellationToken.None))!;
+                    // Claimed for the reconcile this commit starts; a type not reconciled here leaves its lease alone.
+                    if (channels.TryGet(type.Name, out _) && await leases.TryClaimAtCommitAsync(statements, key, CancellationToken.None))
+                    {
+                        claimed.Add(key);
+                        group[i].Claims[j] = new PendingRow(sequence, Attempt: 0, operation.ToString());
+                    }
                 }
             }
 
@@ -176,11 +201,13 @@ public sealed class OutboxWriter(
         {
             // The disk or the database failed, not one writer's change: every writer of the group gets the error.
             group.ForEach(save => save.Failure = ex);
+            leases.ForgetClaimsAtCommit(claimed);
             return;
         }
         catch (Exception ex)
         {
             log.LogDebug("Saving {Count} changes together failed; saving each alone: {Error}", group.Count, ex.Message);
+            leases.ForgetClaimsAtCommit(claimed);
             return;
         }
 
@@ -230,6 +257,8 @@ public sealed class OutboxWriter(
             Sequence = Sequence + 1
         """;
 
+    private const string UpsertReturningSequenceSql = $"{UpsertSql} RETURNING Sequence";
+
     private static (string, object)[] UpsertParameters(ObjectKey key, Operation operation, long now) =>
         [("$type", key.Type), ("$id", key.Id), ("$operation", operation.ToString()), ("$now", now)];
 
@@ -251,6 +280,9 @@ public sealed class OutboxWriter(
         public IReadOnlyList<(ObjectType Type, ReconciledObject Object, Operation Operation)> Notify => notify;
 
         public long Now => now;
+
+        // Per notified object, once committed in a group: the outbox row it left when the commit claimed its lease, or null.
+        public PendingRow?[] Claims { get; } = new PendingRow?[notify.Count];
 
         // What the writer's context would save, detected before it queues (outside the gate); null when SaveChanges must save it.
         public IReadOnlyList<EntityEntry>? Changes { get; } = PlainStatements.ChangesOf(db, maxUpdates: int.MaxValue);

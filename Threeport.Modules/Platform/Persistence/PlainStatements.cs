@@ -100,8 +100,9 @@ internal sealed class PlainStatements(ThreeportDb into, bool seenByInterceptors 
     // The key the database gave `entity` when one of these statements inserted it, or null; before Accept.
     public object? GeneratedKeyOf(object entity) => generatedKeyOf.GetValueOrDefault(entity);
 
-    // One more statement in the same transaction, prepared once however often it runs; returns the rows it changed.
-    public async Task<int> ExecuteAsync(string sql, (string Name, object Value)[] parameters, CancellationToken ct)
+    // One more statement in the same transaction, prepared once however often it runs; returns the first value it
+    // reads (a RETURNING clause's), or null.
+    public async Task<object?> ScalarAsync(string sql, (string Name, object Value)[] parameters, CancellationToken ct)
     {
         var command = await PreparedAsync(sql, ct);
         foreach (var (name, value) in parameters)
@@ -109,7 +110,7 @@ internal sealed class PlainStatements(ThreeportDb into, bool seenByInterceptors 
             command.Parameters.AddWithValue(name, value);
         }
 
-        return (int)(await ExecuteAsync(command, DbCommandMethod.ExecuteNonQuery, CommandSource.ExecuteSqlRaw, ct))!;
+        return await ExecuteAsync(command, DbCommandMethod.ExecuteScalar, CommandSource.ExecuteSqlRaw, ct);
     }
 
     // For changes that are a transaction of their own: a stale update or a failure of SQLite surfaces as SaveChanges'

@@ -44,9 +44,20 @@ public sealed class ReconcilerHost<TObject>(
         log.LogInformation("Started {Workers} workers reconciling {ObjectType} for the {Controller} controller", workers, type.Name, type.Controller);
         // Returns only when every worker has finished or handed back its object (controller-runtime wg.Wait()).
         await Task.WhenAll(Enumerable.Range(0, workers).Select(_ => WorkAsync(channel.Reader, workers, stoppingToken)));
+
+        // Leases that API commits claimed for notifications no worker took up.
+        using var timeout = new CancellationTokenSource(ReleaseTimeout, time);
+        try
+        {
+            await leases.ReleaseAllOfTypeAsync(type.Name, timeout.Token);
+        }
+        catch (Exception ex)
+        {
+            log.LogWarning(ex, "Failed to release the {ObjectType} leases claimed for notifications not taken up; they expire on their own", type.Name);
+        }
     }
 
-    private async Task WorkAsync(System.Threading.Channels.ChannelReader<ObjectKey> reader, int workers, CancellationToken stoppingToken)
+    private async Task WorkAsync(System.Threading.Channels.ChannelReader<Notification> reader, int workers, CancellationToken stoppingToken)
     {
         // How long this worker's last reconcile took: outcomes wait for the next reconcile only while reconciles are quick.
         var lastReconcile = TimeSpan.Zero;
@@ -59,7 +70,7 @@ public sealed class ReconcilerHost<TObject>(
                 var pending = new List<Outcome>(batch.Count);
                 try
                 {
-                    foreach (var key in batch)
+                    foreach (var (key, committed) in batch)
                     {
                         if (stoppingToken.IsCancellationRequested)
                         {
@@ -74,7 +85,7 @@ public sealed class ReconcilerHost<TObject>(
                         }
 
                         var started = time.GetTimestamp();
-                        if (await ProcessAsync(key, claimed.Take(key), stoppingToken) is { } outcome)
+                        if (await ProcessAsync(key, claimed.Take(key), committed, stoppingToken) is { } outcome)
                         {
                             pending.Add(outcome);
                         }
@@ -98,13 +109,13 @@ public sealed class ReconcilerHost<TObject>(
     }
 
     // A backlog is taken a share at a time (so the other workers still get work), at most MaxBatch objects.
-    private static List<ObjectKey> TakeBatch(System.Threading.Channels.ChannelReader<ObjectKey> reader, int workers)
+    private static List<Notification> TakeBatch(System.Threading.Channels.ChannelReader<Notification> reader, int workers)
     {
         var limit = Math.Clamp(reader.Count / workers, 1, MaxBatch);
-        var batch = new List<ObjectKey>(limit);
-        while (batch.Count < limit && reader.TryRead(out var key))
+        var batch = new List<Notification>(limit);
+        while (batch.Count < limit && reader.TryRead(out var notification))
         {
-            batch.Add(key);
+            batch.Add(notification);
         }
 
         return batch;
@@ -114,7 +125,7 @@ public sealed class ReconcilerHost<TObject>(
     // together right after (later in the batch, an object is then a few milliseconds older when reconciled; a change
     // meanwhile bumps its row's Sequence and Generation, so it is reconciled again and the stale status discarded). A
     // single object, or a failed batch claim, is claimed and loaded by ProcessAsync.
-    private async Task<ClaimedBatch> ClaimBatchAsync(List<ObjectKey> batch, bool preload, CancellationToken stoppingToken)
+    private async Task<ClaimedBatch> ClaimBatchAsync(List<Notification> batch, bool preload, CancellationToken stoppingToken)
     {
         if (batch.Count < 2)
         {
@@ -125,7 +136,7 @@ public sealed class ReconcilerHost<TObject>(
         {
             var at = time.GetUtcNow();
             await using var db = await dbFactory.CreateDbContextAsync(stoppingToken);
-            var rows = await leases.TryClaimAsync(db, batch, stoppingToken);
+            var rows = await leases.TryClaimAsync(db, batch.ConvertAll(n => n.Key), stoppingToken);
             var ids = rows.Keys.Select(k => k.Id).ToList();
             var objects = preload && ids.Count > 0
                 ? await db.Set<TObject>().AsNoTracking().Where(o => ids.Contains(o.ID)).ToDictionaryAsync(o => o.ID, stoppingToken)
@@ -168,7 +179,7 @@ public sealed class ReconcilerHost<TObject>(
 
     // Claims the object (unless its batch claim is still fresh), reconciles it and returns what to commit. Null when
     // there is nothing to commit: the object is then settled here (lease handed back, dispatcher told).
-    private async Task<Outcome?> ProcessAsync(ObjectKey key, BatchClaim? batchClaim, CancellationToken stoppingToken)
+    private async Task<Outcome?> ProcessAsync(ObjectKey key, BatchClaim? batchClaim, CommittedObject? committed, CancellationToken stoppingToken)
     {
         // One context (and one pooled connection) for the claim, the reads and, when committed alone, the outcome.
         var scope = scopes.CreateAsyncScope();
@@ -180,11 +191,15 @@ public sealed class ReconcilerHost<TObject>(
             // The claim reads the row, and the object is loaded after it: a change committed in between bumps the
             // row's Sequence, so the row survives this reconcile and the change is reconciled next.
             var batched = batchClaim is { } c && time.GetUtcNow() - c.At < leases.Duration / 3 ? c : (BatchClaim?)null;
-            var (claimed, row) = batched is { } b ? (true, b.Row) : await leases.TryClaimAsync(db, key, stoppingToken);
+            // A lease the API's commit claimed for this reconcile, untouched since, is taken up with that commit's row and
+            // object: nothing is read or written between a user's change and its reconciler (decision 0008).
+            var takenUp = batched is null && committed is not null && leases.TryTakeClaimAtCommit(key);
+            var (claimed, row) = batched is { } b ? (true, b.Row) : takenUp ? (true, committed!.Row) : await leases.TryClaimAsync(db, key, stoppingToken);
             if (claimed)
             {
                 leased = true;
-                if (await ReconcileLeasedAsync(scope, db, key, row, batched?.Objects, stoppingToken) is { } outcome)
+                var asCommitted = takenUp ? committed!.Object as TObject : null;
+                if (await ReconcileLeasedAsync(scope, db, key, row, batched?.Objects, asCommitted, stoppingToken) is { } outcome)
                 {
                     return outcome;
                 }
@@ -229,7 +244,8 @@ public sealed class ReconcilerHost<TObject>(
         }
     }
 
-    private async Task<Outcome?> ReconcileLeasedAsync(AsyncServiceScope scope, ThreeportDb db, ObjectKey key, PendingRow? row, Dictionary<long, TObject>? loaded, CancellationToken stoppingToken)
+    private async Task<Outcome?> ReconcileLeasedAsync(
+        AsyncServiceScope scope, ThreeportDb db, ObjectKey key, PendingRow? row, Dictionary<long, TObject>? loaded, TObject? asCommitted, CancellationToken stoppingToken)
     {
         if (row is null)
         {
@@ -241,7 +257,12 @@ public sealed class ReconcilerHost<TObject>(
         Outcome Commit(bool deleteRow, DateTimeOffset? dueAt, bool guarded, long? reconciled = null) =>
             new(key, scope, db, sequence, deleteRow, dueAt, guarded, reconciled, time.GetTimestamp());
 
-        var obj = loaded is null ? await ObjectById<TObject>.LoadAsync(db, key.Id, stoppingToken) : Track(db, loaded.GetValueOrDefault(key.Id));
+        // The commit's copy is the stored object: its lease untouched since, no reconcile of it ran. A later API change
+        // moves the row's Sequence on, so the row survives this reconcile, and the status written from the copy carries
+        // the older Generation, so it is discarded (as with a batch's preloaded objects).
+        var obj = loaded is not null ? Track(db, loaded.GetValueOrDefault(key.Id))
+            : asCommitted is not null ? Track(db, asCommitted)
+            : await ObjectById<TObject>.LoadAsync(db, key.Id, stoppingToken);
         if (obj is null || obj.InterruptReconciliation)
         {
             log.LogInformation(obj is null ? "Dropped notification of {Object}: it no longer exists" : "Skipped {Object}: reconciliation is interrupted", key);

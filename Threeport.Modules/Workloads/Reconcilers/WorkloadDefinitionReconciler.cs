@@ -50,9 +50,11 @@ internal sealed class WorkloadDefinitionReconciler(
             Generation = 1,
         }));
 
-        var instances = await db.Set<WorkloadInstance>()
-            .Where(i => i.WorkloadDefinitionID == obj.ID && i.DeletionScheduled == null)
-            .ToListAsync(ct);
+        // Instances apply the manifest itself: until the definition is updated, every reconcile of theirs read the one it
+        // was created with, and marking one created meanwhile would only apply it twice.
+        var instances = obj.Generation > 1
+            ? await db.Set<WorkloadInstance>().Where(i => i.WorkloadDefinitionID == obj.ID && i.DeletionScheduled == null).ToListAsync(ct)
+            : [];
         var type = registry.Get<WorkloadInstance>();
         foreach (var instance in instances)
         {
