@@ -137,9 +137,8 @@ public sealed class ReconcilerHost<TObject>(
             var at = time.GetUtcNow();
             await using var db = await dbFactory.CreateDbContextAsync(stoppingToken);
             var rows = await leases.TryClaimAsync(db, batch.ConvertAll(n => n.Key), stoppingToken);
-            var ids = rows.Keys.Select(k => k.Id).ToList();
-            var objects = preload && ids.Count > 0
-                ? await db.Set<TObject>().AsNoTracking().Where(o => ids.Contains(o.ID)).ToDictionaryAsync(o => o.ID, stoppingToken)
+            var objects = preload && rows.Count > 0
+                ? await ObjectById<TObject>.ReadManyAsync(db, rows.Keys.Select(k => k.Id).ToArray(), stoppingToken)
                 : null;
             return new ClaimedBatch(rows, at, objects);
         }
