@@ -344,7 +344,7 @@ internal sealed class RuntimeWatcher(
     {
         var key = new ObjectKey(nameof(WorkloadInstance), instanceId);
         using var write = await writes.EnterAsync(db, ct);
-        if (await db.OutboxMessages.AnyAsync(m => m.ObjectType == key.Type && m.ObjectId == key.Id, ct))
+        if (await PendingRow.ReadAsync(db, key, ct) is not null)
         {
             log.LogInformation("Requeued WorkloadInstance {Instance}: {Resource} changed readiness", instanceId, resource);
             await outbox.NotifyAsync(db, key, Operation.Updated, ct);
@@ -363,7 +363,8 @@ internal sealed class RuntimeWatcher(
         record.RuntimeDefinition = live["status"]?.ToJsonString();
         record.UpdatedAt = time.GetUtcNow();
         instance.Status = WorkloadStatus.Of(records, previous: instance.Status);
-        await db.SaveChangesAsync(ct);
+        // As plain statements: still inside this turn of the gate, which this context holds.
+        await writes.SaveChangesAsync(db, ct);
         log.LogInformation("Refreshed WorkloadInstance {Instance}: {Resource} changed readiness, status {Status}", instanceId, resource, instance.Status);
     }
 
