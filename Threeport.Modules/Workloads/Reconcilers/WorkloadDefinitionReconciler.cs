@@ -9,7 +9,7 @@ using Threeport.Modules.Workloads.Model;
 
 namespace Threeport.Modules.Workloads.Reconcilers;
 
-// Splits the manifest into resource definitions. When they change, every instance of the definition is
+// Splits the manifest into resource definitions. When an update changes them, every instance of the definition is
 // marked for reconciliation, so an edited definition reaches what runs (Threeport stops at the split).
 internal sealed class WorkloadDefinitionReconciler(
     ThreeportDb db,
