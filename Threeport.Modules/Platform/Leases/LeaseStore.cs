@@ -23,7 +23,9 @@ public sealed class LeaseStore(IDbContextFactory<ThreeportDb> dbFactory, SqliteW
 
     // One object: checked by rows affected. Its row is read by a second, plain statement: RETURNING with subqueries
     // prepares slower than both, and a single object is what the latency of a user's change waits on.
-    private const string ClaimOneSql = $"INSERT INTO Leases (ObjectType, ObjectId, Owner, ExpiresAt) VALUES ($type, $id, $owner, $expires) {ClaimConflict}";
+    private const string InsertOneSql = "INSERT INTO Leases (ObjectType, ObjectId, Owner, ExpiresAt) VALUES ($type, $id, $owner, $expires)";
+
+    private const string ClaimOneSql = $"{InsertOneSql} {ClaimConflict}";
 
     // A batch ($ids, a JSON array): RETURNING names the objects claimed, each with its outbox row.
     private const string ClaimManySql =
@@ -39,8 +41,8 @@ public sealed class LeaseStore(IDbContextFactory<ThreeportDb> dbFactory, SqliteW
     // In an API write's transaction, for this process's reconciler of the object (decision 0008): a free or expired
     // lease only, never one a reconcile holds (this process's included). RETURNING says whether it was taken.
     private const string ClaimAtCommitSql =
-        """
-        INSERT INTO Leases (ObjectType, ObjectId, Owner, ExpiresAt) VALUES ($type, $id, $owner, $expires)
+        $"""
+        {InsertOneSql}
         ON CONFLICT (ObjectType, ObjectId) DO UPDATE SET Owner = excluded.Owner, ExpiresAt = excluded.ExpiresAt
         WHERE Leases.ExpiresAt < $now
         RETURNING ObjectId
@@ -51,6 +53,8 @@ public sealed class LeaseStore(IDbContextFactory<ThreeportDb> dbFactory, SqliteW
     private const string ReleaseOneSql = "DELETE FROM Leases WHERE ObjectType = $type AND ObjectId = $id AND Owner = $owner";
 
     private const string ReleaseManySql = "DELETE FROM Leases WHERE ObjectType = $type AND Owner = $owner AND ObjectId IN (SELECT value FROM json_each($ids))";
+
+    private const string ReleaseAllOfTypeSql = "DELETE FROM Leases WHERE ObjectType = $type AND Owner = $owner";
 
     // Leases claimed by API commits and not yet taken up, claimed again or released, with when (TimeProvider timestamps).
     private readonly ConcurrentDictionary<ObjectKey, long> claimedAtCommit = new();
@@ -111,7 +115,7 @@ public sealed class LeaseStore(IDbContextFactory<ThreeportDb> dbFactory, SqliteW
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         using var write = await writes.EnterAsync(db, ct);
-        await db.ExecuteAsync("DELETE FROM Leases WHERE ObjectType = $type AND Owner = $owner", ct, ("$type", type), ("$owner", Owner));
+        await db.ExecuteAsync(ReleaseAllOfTypeSql, ct, ("$type", type), ("$owner", Owner));
         ForgetClaimsAtCommit(claimedAtCommit.Keys.Where(k => k.Type == type));
     }
 
