@@ -463,9 +463,11 @@ internal sealed partial class ClusterSimulator
         var pod = PodAt(ns, name);
         foreach (var service in ServicesIn(ns))
         {
-            if ((pod is not null && service.Selector?.Matches(pod.Labels) == true) || service.Listed.Contains(name))
+            // A Service deleted a moment ago keeps its view until its own change is processed.
+            if (((pod is not null && service.Selector?.Matches(pod.Labels) == true) || service.Listed.Contains(name))
+                && store.Get("/services", ns, service.Name) is not null)
             {
-                SyncEndpoints(ns, service);
+                SyncEndpoints(ns, service, name);
             }
         }
 
@@ -475,40 +477,39 @@ internal sealed partial class ClusterSimulator
         }
     }
 
+    // A Service's view is refreshed by the Service's own change, so a pod's change looks at the namespace's Services
+    // without listing and checking them in the store (with thousands in one namespace, that listing was most of the
+    // simulation's time).
     private void ServiceChanged(string ns, string name, bool deleted)
     {
-        if (deleted)
+        var stored = deleted ? null : store.Get("/services", ns, name);
+        if (!servicesByNamespace.TryGetValue(ns, out var views))
         {
-            endpointServices.Remove((ns, name));
+            views = new Dictionary<string, ServiceView>(StringComparer.Ordinal);
+            servicesByNamespace[ns] = views;
         }
-        else if (ServicesIn(ns).FirstOrDefault(s => s.Name == name) is { } service)
+
+        if (stored is null)
         {
-            SyncEndpoints(ns, service);
+            views.Remove(name);
+            return;
         }
+
+        if (!views.TryGetValue(name, out var view) || view.ResourceVersion != stored.ResourceVersion)
+        {
+            var obj = ObjectJson.Parse(stored.Json);
+            var selector = obj["spec"]?["selector"] is JsonObject { Count: > 0 } matchLabels
+                ? LabelSelector.FromObject(new JsonObject { ["matchLabels"] = matchLabels.DeepClone() })
+                : null;
+            view = new ServiceView(name, stored.ResourceVersion, obj, selector) { Listed = view?.Listed ?? [] };
+            views[name] = view;
+        }
+
+        SyncEndpoints(ns, view);
     }
 
-    // The namespace's Services, parsed once per resource version.
-    private List<ServiceView> ServicesIn(string ns)
-    {
-        var views = new List<ServiceView>();
-        foreach (var (key, stored) in store.List("/services", ns).Items)
-        {
-            var name = NameIn(key);
-            if (!endpointServices.TryGetValue((ns, name), out var view) || view.ResourceVersion != stored.ResourceVersion)
-            {
-                var obj = ObjectJson.Parse(stored.Json);
-                var selector = obj["spec"]?["selector"] is JsonObject { Count: > 0 } matchLabels
-                    ? LabelSelector.FromObject(new JsonObject { ["matchLabels"] = matchLabels.DeepClone() })
-                    : null;
-                view = new ServiceView(name, stored.ResourceVersion, obj, selector) { Listed = view?.Listed ?? [] };
-                endpointServices[(ns, name)] = view;
-            }
-
-            views.Add(view);
-        }
-
-        return views;
-    }
+    private IEnumerable<ServiceView> ServicesIn(string ns) =>
+        servicesByNamespace.TryGetValue(ns, out var views) ? views.Values : [];
 
     // A pod's labels and readiness, parsed once per resource version; null when it is gone.
     private PodView? PodAt(string ns, string name, StoredObject? stored = null)
@@ -521,7 +522,7 @@ internal sealed partial class ClusterSimulator
 
         if (!pods.TryGetValue((ns, name), out var view) || view.ResourceVersion != stored.ResourceVersion)
         {
-            var pod = ObjectJson.Parse(stored.Json);
+            var pod = Read("/pods", ns, name)!;
             view = new PodView(stored.ResourceVersion, ObjectJson.Labels(pod), IsReady(pod));
             pods[(ns, name)] = view;
         }
@@ -529,26 +530,37 @@ internal sealed partial class ClusterSimulator
         return view;
     }
 
-    private void SyncEndpoints(string ns, ServiceView service)
+    // After one pod's change only that pod is checked against the Service: scanning the namespace's pods on every
+    // change was quadratic, a few thousand pods in one namespace cost 50 ms of CPU per Deployment.
+    private void SyncEndpoints(string ns, ServiceView service, string? changedPod = null)
     {
         if (service.Selector is not { } sel)
         {
             return;
         }
 
-        var epType = Type("", "endpoints");
-        var svc = service.Object;
-        var matching = new List<JsonObject>();
-        foreach (var (key, stored) in store.List("/pods", ns).Items)
+        bool Serves(PodView? pod) => pod is { Ready: true } && sel.Matches(pod.Labels);
+        if (changedPod is not null && service.Scanned)
         {
-            var view = PodAt(ns, NameIn(key), stored)!;
-            if (view.Ready && sel.Matches(view.Labels))
+            if (Serves(PodAt(ns, changedPod)))
             {
-                matching.Add(ObjectJson.Parse(stored.Json));
+                service.Listed.Add(changedPod);
+            }
+            else
+            {
+                service.Listed.Remove(changedPod);
             }
         }
+        else
+        {
+            service.Listed = store.List("/pods", ns).Items.Where(p => Serves(PodAt(ns, NameIn(p.Key), p.Value)))
+                .Select(p => NameIn(p.Key)).ToHashSet(StringComparer.Ordinal);
+            service.Scanned = true;
+        }
 
-        service.Listed = matching.Select(p => ObjectJson.Name(p)!).ToHashSet(StringComparer.Ordinal);
+        var epType = Type("", "endpoints");
+        var svc = service.Object;
+        var matching = service.Listed.Order(StringComparer.Ordinal).Select(podName => Read("/pods", ns, podName)).OfType<JsonObject>().ToList();
         var ports = new JsonArray((svc["spec"]?["ports"] as JsonArray ?? []).Select(p => (JsonNode?)new JsonObject
         {
             ["name"] = p?["name"]?.DeepClone(),
@@ -606,6 +618,10 @@ internal sealed partial class ClusterSimulator
     {
         // The pods its Endpoints listed when last synced.
         public HashSet<string> Listed { get; set; } = [];
+
+        // Listed came from a scan of the namespace's pods against this version's selector, so a pod's change only
+        // needs that pod checked.
+        public bool Scanned { get; set; }
     }
 
     private sealed record PodView(long ResourceVersion, Dictionary<string, string> Labels, bool Ready);

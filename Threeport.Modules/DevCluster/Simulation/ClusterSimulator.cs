@@ -1,5 +1,5 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Threeport.Modules.DevCluster.Api;
 using Threeport.Modules.DevCluster.Storage;
@@ -20,7 +20,8 @@ internal sealed partial class ClusterSimulator : IAsyncDisposable
     private readonly TimeProvider time;
     private readonly TimeSpan readinessDelay;
     private readonly ILogger logger;
-    private readonly Channel<WorkItem> queue = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly WorkQueue queue = new();
+    private readonly ParsedObjects parsed;
     private readonly HashSet<string> timed = new(StringComparer.Ordinal);
     private readonly List<ITimer> timers = [];
     private readonly CancellationTokenSource stopping = new();
@@ -28,7 +29,7 @@ internal sealed partial class ClusterSimulator : IAsyncDisposable
     private long nextPodIp = 10;
 
     // For Endpoints: Services and pods as last parsed, by namespace and name (only the loop touches them).
-    private readonly Dictionary<(string Ns, string Name), ServiceView> endpointServices = [];
+    private readonly Dictionary<string, Dictionary<string, ServiceView>> servicesByNamespace = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Ns, string Name), PodView> pods = [];
 
     public ClusterSimulator(ObjectStore store, ResourceRegistry registry, Admission admission, TimeProvider time, TimeSpan readinessDelay, ILogger logger)
@@ -40,6 +41,7 @@ internal sealed partial class ClusterSimulator : IAsyncDisposable
         this.readinessDelay = readinessDelay;
         this.logger = logger;
         events = new EventRecorder(store, registry, time);
+        parsed = new ParsedObjects(store);
     }
 
     // Called by the store under its lock: only enqueue.
@@ -47,7 +49,7 @@ internal sealed partial class ClusterSimulator : IAsyncDisposable
     {
         if (e.ResourceKey != "/events")
         {
-            queue.Writer.TryWrite(new WorkItem(e.ResourceKey, e.Namespace, e.Name, Deleted: e.Type == "DELETED", OwnerUids: null) { Json = e.Json });
+            queue.Add(new WorkItem(e.ResourceKey, e.Namespace, e.Name, Deleted: e.Type == "DELETED") { Json = e.Json });
         }
     }
 
@@ -58,10 +60,10 @@ internal sealed partial class ClusterSimulator : IAsyncDisposable
         // pods that changed meanwhile.
         foreach (var key in new[] { "/namespaces", "/pods", "/services", "apps/deployments", "apps/replicasets", "apps/statefulsets", "apps/daemonsets", "batch/jobs", "/persistentvolumeclaims" })
         {
-            foreach (var (_, obj) in store.List(key, null).Items)
+            foreach (var (_, stored) in store.List(key, null).Items)
             {
-                var parsed = ObjectJson.Parse(obj.Json);
-                queue.Writer.TryWrite(new WorkItem(key, ObjectJson.Namespace(parsed) ?? "", ObjectJson.Name(parsed) ?? "") { Json = obj.Json });
+                var obj = ObjectJson.Parse(stored.Json);
+                queue.Add(new WorkItem(key, ObjectJson.Namespace(obj) ?? "", ObjectJson.Name(obj) ?? "") { Json = stored.Json });
             }
         }
 
@@ -70,7 +72,7 @@ internal sealed partial class ClusterSimulator : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        queue.Writer.TryComplete();
+        queue.Complete();
         await stopping.CancelAsync();
         try
         {
@@ -94,7 +96,7 @@ internal sealed partial class ClusterSimulator : IAsyncDisposable
 
     private async Task RunAsync(CancellationToken ct)
     {
-        await foreach (var item in queue.Reader.ReadAllAsync(ct))
+        await foreach (var item in queue.ReadAllAsync(ct))
         {
             try
             {
@@ -113,6 +115,11 @@ internal sealed partial class ClusterSimulator : IAsyncDisposable
 
     private void Process(WorkItem item)
     {
+        if (item.Deleted)
+        {
+            parsed.Forget(item.ResourceKey, item.Namespace, item.Name);
+        }
+
         switch (item.ResourceKey)
         {
             case "/pods":
@@ -163,10 +170,16 @@ internal sealed partial class ClusterSimulator : IAsyncDisposable
             return;
         }
 
-        var obj = ObjectJson.Parse(item.Json);
-        foreach (var owner in obj["metadata"]?["ownerReferences"] as JsonArray ?? [])
+        // Over the stored bytes, which never change: no copy, and the document's index goes back to its pool.
+        using var doc = JsonDocument.Parse(item.Json);
+        if (!doc.RootElement.TryGetProperty("metadata", out var meta) || !meta.TryGetProperty("ownerReferences", out var owners) || owners.ValueKind != JsonValueKind.Array)
         {
-            var key = ObjectJson.Str(owner?["kind"]) switch
+            return;
+        }
+
+        foreach (var owner in owners.EnumerateArray())
+        {
+            var key = TextOf(owner, "kind") switch
             {
                 "ReplicaSet" => "apps/replicasets",
                 "Deployment" => "apps/deployments",
@@ -177,15 +190,18 @@ internal sealed partial class ClusterSimulator : IAsyncDisposable
             };
             if (key is not null)
             {
-                queue.Writer.TryWrite(new WorkItem(key, item.Namespace, ObjectJson.Str(owner?["name"]) ?? ""));
+                queue.Add(new WorkItem(key, item.Namespace, TextOf(owner, "name") ?? ""));
             }
         }
     }
 
+    private static string? TextOf(JsonElement obj, string property) =>
+        obj.ValueKind == JsonValueKind.Object && obj.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
     private ResourceType Type(string group, string plural) => registry.Required(group, plural);
 
-    private JsonObject? Read(string key, string ns, string name) =>
-        store.Get(key, ns, name) is { } s ? ObjectJson.Parse(s.Json) : null;
+    // Shared with later reads (ParsedObjects): never change what it returns.
+    private JsonObject? Read(string key, string ns, string name) => parsed.Get(key, ns, name);
 
     private List<JsonObject> Owned(string uid, string key) =>
         store.DependentsOf(uid).Where(d => d.ResourceKey == key)
@@ -313,14 +329,14 @@ internal sealed partial class ClusterSimulator : IAsyncDisposable
         var item = new WorkItem("/pods", ns, name, TimerFired: true);
         if (readinessDelay <= TimeSpan.Zero)
         {
-            queue.Writer.TryWrite(item);
+            queue.Add(item);
             return;
         }
 
         ITimer? timer = null;
         timer = time.CreateTimer(_ =>
         {
-            queue.Writer.TryWrite(item);
+            queue.Add(item);
             lock (timers)
             {
                 if (timer is not null)

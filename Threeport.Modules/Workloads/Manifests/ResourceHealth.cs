@@ -30,7 +30,9 @@ public static class ResourceHealth
         kind is "Deployment" or "StatefulSet" or "ReplicaSet" or "DaemonSet" or "Job" or "PersistentVolumeClaim" or "Pod" or "CustomResourceDefinition";
 
     // Only kinds that run something decide whether a workload is up.
-    public static bool Runs(string kind) => kind is "Deployment" or "StatefulSet" or "DaemonSet" or "ReplicaSet" or "Job" or "Pod";
+    public static readonly string[] RunningKinds = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "Pod"];
+
+    public static bool Runs(string kind) => RunningKinds.Contains(kind);
 
     private static long Replicas(JsonNode? spec) => Long(spec?["replicas"]) ?? 1;
 

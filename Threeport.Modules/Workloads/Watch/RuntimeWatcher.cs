@@ -376,12 +376,16 @@ internal sealed class RuntimeWatcher(
             return;
         }
 
+        // The candidates are read through the (Kind, ResourceNamespace, ResourceName) index. Read from the runtime's
+        // instances, as before, every batch went through all their resources: a run of thousands of instances grew
+        // quadratic.
+        var kinds = about.SelectMany(e => e.Kind is "Pod" or "ReplicaSet" ? ResourceHealth.RunningKinds : [e.Kind]).Distinct().ToList();
         var namespaces = about.Select(e => e.Namespace).OfType<string>().Distinct().ToList();
-        var clusterScoped = about.Any(e => e.Namespace is null);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var candidates = (await db.Set<WorkloadResourceInstance>().AsNoTracking()
-            .Where(r => namespaces.Contains(r.ResourceNamespace!) || (clusterScoped && r.ResourceNamespace == null))
-            .Join(db.Set<WorkloadInstance>().Where(i => i.KubernetesRuntimeInstanceID == runtimeId), r => r.WorkloadInstanceID, i => i.ID, (r, _) => r)
+        var onRuntime = db.Set<WorkloadResourceInstance>().AsNoTracking()
+            .Where(r => kinds.Contains(r.Kind) && db.Set<WorkloadInstance>().Any(i => i.ID == r.WorkloadInstanceID && i.KubernetesRuntimeInstanceID == runtimeId));
+        var inNamespaces = onRuntime.Where(r => namespaces.Contains(r.ResourceNamespace!));
+        var candidates = (await (about.Any(e => e.Namespace is null) ? inNamespaces.Concat(onRuntime.Where(r => r.ResourceNamespace == null)) : inNamespaces)
             .ToListAsync(ct)).ToLookup(r => r.ResourceNamespace);
         var occurrences = new List<WorkloadEventWriter.Occurrence>();
         foreach (var e in about)
