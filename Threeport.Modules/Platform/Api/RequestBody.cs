@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
@@ -20,17 +21,25 @@ internal static class RequestBody
         try
         {
             // Read no further than the limit: a body without Content-Length (chunked) is stopped here, not buffered.
+            // The buffer is pooled: a new one for every request was the largest allocation of a create.
             using var limited = new MemoryStream();
-            var buffer = new byte[64 * 1024];
-            int read;
-            while ((read = await request.Body.ReadAsync(buffer, ct)) > 0)
+            var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+            try
             {
-                if (limited.Length + read > MaxBytes)
+                int read;
+                while ((read = await request.Body.ReadAsync(buffer, ct)) > 0)
                 {
-                    return (null, $"request body is over the limit of {MaxBytes} bytes");
-                }
+                    if (limited.Length + read > MaxBytes)
+                    {
+                        return (null, $"request body is over the limit of {MaxBytes} bytes");
+                    }
 
-                limited.Write(buffer, 0, read);
+                    limited.Write(buffer, 0, read);
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
             }
 
             if (limited.Length == 0)
@@ -38,8 +47,7 @@ internal static class RequestBody
                 return (null, "request body is empty: send the object as a JSON object");
             }
 
-            limited.Position = 0;
-            node = await JsonNode.ParseAsync(limited, documentOptions: new JsonDocumentOptions { MaxDepth = 64 }, cancellationToken: ct);
+            node = JsonNode.Parse(limited.GetBuffer().AsSpan(0, (int)limited.Length), documentOptions: new JsonDocumentOptions { MaxDepth = 64 });
         }
         catch (JsonException ex)
         {

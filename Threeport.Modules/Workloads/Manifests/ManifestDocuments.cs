@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Threeport.Modules.Platform.Yaml;
 using YamlDotNet.Core;
@@ -9,6 +10,30 @@ namespace Threeport.Modules.Workloads.Manifests;
 // skipped, `kind: List` is expanded, and every problem names the document and line it is on.
 public static class ManifestDocuments
 {
+    private const int SharedCapacity = 64;
+
+    private static readonly ConcurrentDictionary<string, (IReadOnlyList<ManifestResource> Resources, IReadOnlyList<string> Problems)> Shared = new(StringComparer.Ordinal);
+
+    // A definition's manifest is parsed again for each of its instances' reconciles, and YAML parsing was most of
+    // what a reconcile allocated. The parse is kept per manifest text and shared between reconciles running at once,
+    // so callers only read it and clone what they change (WorkloadInstanceReconciler.Desired does).
+    public static (IReadOnlyList<ManifestResource> Resources, IReadOnlyList<string> Problems) ParseShared(string yaml)
+    {
+        if (Shared.TryGetValue(yaml, out var parsed))
+        {
+            return parsed;
+        }
+
+        parsed = Parse(yaml);
+        if (Shared.Count >= SharedCapacity)
+        {
+            Shared.Clear();
+        }
+
+        Shared[yaml] = parsed;
+        return parsed;
+    }
+
     public static (IReadOnlyList<ManifestResource> Resources, IReadOnlyList<string> Problems) Parse(string yaml)
     {
         var resources = new List<ManifestResource>();

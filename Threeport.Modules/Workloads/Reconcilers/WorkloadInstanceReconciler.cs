@@ -65,7 +65,7 @@ internal sealed class WorkloadInstanceReconciler(
         watcher.Watch(runtimeId);
         var definition = (obj.WorkloadDefinitionID is { } definitionId ? await ObjectById<WorkloadDefinition>.ReadAsync(db, definitionId, ct) : null)
             ?? throw new InvalidOperationException($"WorkloadDefinition {obj.WorkloadDefinitionID} does not exist");
-        var (resources, problems) = ManifestDocuments.Parse(definition.YAMLDocument);
+        var (resources, problems) = ManifestDocuments.ParseShared(definition.YAMLDocument);
         if (problems.Count > 0)
         {
             throw new InvalidOperationException($"WorkloadDefinition {definition.Name} is not valid: {string.Join("; ", problems)}");
