@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Collections.Concurrent;
+using System.IO.Pipelines;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
@@ -87,19 +89,74 @@ public sealed class ClusterApi(k8s.Kubernetes client)
         using var response = await client.HttpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
         await ThrowIfFailedAsync(response, ct);
         await using var stream = await response.Content.ReadAsStreamAsync(ct);
-        using var reader = new StreamReader(stream, Encoding.UTF8);
-        while (await reader.ReadLineAsync(ct) is { } line)
-        {
-            if (line.Length == 0 || JsonNode.Parse(line) is not JsonObject watchEvent)
-            {
-                continue;
-            }
 
-            if (watchEvent["type"]?.GetValue<string>() is { } eventType && watchEvent["object"] is JsonObject obj)
+        // Each line is parsed from the bytes as they arrived: read as text first, every event was decoded to a string
+        // and encoded back to UTF-8 for the parser (the watch streams were the control plane's largest allocations
+        // while workloads rolled out).
+        var reader = PipeReader.Create(stream);
+        var arrived = new List<(string Type, JsonObject Object)>();
+        try
+        {
+            while (true)
             {
-                yield return (eventType, obj);
+                var read = await reader.ReadAsync(ct);
+                var buffer = read.Buffer;
+                arrived.Clear();
+                while (buffer.PositionOf((byte)'\n') is { } end)
+                {
+                    AddWatchEvent(buffer.Slice(0, end), arrived);
+                    buffer = buffer.Slice(buffer.GetPosition(1, end));
+                }
+
+                if (read.IsCompleted)
+                {
+                    AddWatchEvent(buffer, arrived);
+                    buffer = buffer.Slice(buffer.End);
+                }
+
+                reader.AdvanceTo(buffer.Start, buffer.End);
+                foreach (var watchEvent in arrived)
+                {
+                    yield return watchEvent;
+                }
+
+                if (read.IsCompleted)
+                {
+                    break;
+                }
             }
         }
+        finally
+        {
+            await reader.CompleteAsync();
+        }
+    }
+
+    private static void AddWatchEvent(ReadOnlySequence<byte> line, List<(string Type, JsonObject Object)> arrived)
+    {
+        var json = new Utf8JsonReader(line);
+        if (IsBlank(line) || JsonNode.Parse(ref json) is not JsonObject watchEvent)
+        {
+            return;
+        }
+
+        if (watchEvent["type"]?.GetValue<string>() is { } eventType && watchEvent["object"] is JsonObject obj)
+        {
+            arrived.Add((eventType, obj));
+        }
+    }
+
+    private static bool IsBlank(ReadOnlySequence<byte> line)
+    {
+        foreach (var segment in line)
+        {
+            if (segment.Span.IndexOfAnyExcept(" \t\r"u8) >= 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private async Task<JsonObject?> SendAsync(HttpMethod method, string path, JsonObject? body, string? contentType, CancellationToken ct, bool notFoundIsNull = false)
@@ -108,7 +165,7 @@ public sealed class ClusterApi(k8s.Kubernetes client)
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         if (body is not null)
         {
-            request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8);
+            request.Content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(body));
             request.Content.Headers.ContentType = new MediaTypeHeaderValue(contentType ?? "application/json");
         }
 
@@ -119,8 +176,8 @@ public sealed class ClusterApi(k8s.Kubernetes client)
         }
 
         await ThrowIfFailedAsync(response, ct);
-        var text = await response.Content.ReadAsStringAsync(ct);
-        return text.Length == 0 ? new JsonObject() : JsonNode.Parse(text) as JsonObject ?? new JsonObject();
+        var bytes = await response.Content.ReadAsByteArrayAsync(ct);
+        return bytes.Length == 0 ? new JsonObject() : JsonNode.Parse(bytes) as JsonObject ?? new JsonObject();
     }
 
     private Uri Resolve(string path) => new(baseUri, path.TrimStart('/'));
