@@ -4,7 +4,6 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -134,8 +133,13 @@ public sealed class ClusterApi(k8s.Kubernetes client)
 
     private static void AddWatchEvent(ReadOnlySequence<byte> line, List<(string Type, JsonObject Object)> arrived)
     {
+        if (IsBlank(line))
+        {
+            return;
+        }
+
         var json = new Utf8JsonReader(line);
-        if (IsBlank(line) || JsonNode.Parse(ref json) is not JsonObject watchEvent)
+        if (JsonNode.Parse(ref json) is not JsonObject watchEvent)
         {
             return;
         }
