@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using CsCheck;
 using Threeport.Modules.DevCluster.Api;
 using Threeport.Modules.DevCluster.Patching;
 
@@ -26,6 +27,53 @@ public sealed class PatchAndSelectorTests
     {
         var act = () => LabelSelector.Parse("app in web");
         act.Should().Throw<ApiException>().Which.Code.Should().Be(400);
+    }
+
+    [TestCase("app=db", true)]
+    [TestCase("missing", true)]
+    [TestCase("app in (db,api)", true)]
+    [TestCase("app=web,tier=back", true)]
+    [TestCase("app=web", false)]
+    [TestCase("app in (db,web)", false)]
+    [TestCase("tier", false)]
+    [TestCase("app!=web", false)]
+    [TestCase("!tier", false)]
+    public void LabelSelector_RulesOutFromTheStoredBytes_WhatCannotMatch(string selector, bool ruledOut)
+    {
+        var stored = ObjectJson.ToBytes(new JsonObject { ["metadata"] = new JsonObject { ["name"] = "x", ["labels"] = new JsonObject { ["app"] = "web", ["tier"] = "front" } } });
+
+        LabelSelector.Parse(selector).RulesOut(stored).Should().Be(ruledOut);
+    }
+
+    // The shortcut may only skip what the labels would reject: whatever the keys and values (escaped characters, a
+    // value that appears elsewhere in the object), ruled out implies no match.
+    [Test]
+    public void LabelSelector_RulesOut_OnlyWhatTheLabelsReject()
+    {
+        var keys = Gen.OneOf(Gen.Const("app"), Gen.Const("app.kubernetes.io/name"), Gen.Const("tier"), Gen.Const("\"q\"<&>"), Gen.Const("é/ü"));
+        var values = Gen.OneOf(Gen.Const("web"), Gen.Const("db"), Gen.Const(""), Gen.Const("a\"b"), Gen.Const("ü+<"));
+        var labels = Gen.Select(keys, values).Array[0, 4].Select(pairs => pairs.DistinctBy(p => p.Item1).ToDictionary(p => p.Item1, p => p.Item2));
+        var requirement = Gen.OneOf(
+            Gen.Select(keys, values, (k, v) => $"{k}={v}"),
+            Gen.Select(keys, values, (k, v) => $"{k}!={v}"),
+            Gen.Select(keys, values, values, (k, a, b) => $"{k} in ({a},{b})"),
+            keys,
+            keys.Select(k => "!" + k));
+        Gen.Select(labels, labels, requirement.Array[1, 3]).Sample((own, elsewhere, requirements) =>
+        {
+            var selector = LabelSelector.Parse(string.Join(",", requirements));
+            var obj = new JsonObject
+            {
+                ["metadata"] = new JsonObject { ["labels"] = Node(own), ["annotations"] = Node(elsewhere) },
+                ["data"] = Node(elsewhere),
+            };
+            if (selector.RulesOut(ObjectJson.ToBytes(obj)))
+            {
+                selector.Matches(own).Should().BeFalse($"{selector} was ruled out for {obj.ToJsonString()}");
+            }
+        });
+
+        static JsonObject Node(Dictionary<string, string> pairs) => new(pairs.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value)));
     }
 
     [Test]

@@ -212,13 +212,19 @@ public sealed class WorkloadLifecycleTests
         {
             var ns = (await cp.ReconciledAsync(instanceId))["Namespace"]!.GetValue<string>();
             var clusterEvents = (await k8s.CoreV1.ListNamespacedEventAsync(ns)).Items
-                .Where(e => e.InvolvedObject.Kind is "Deployment" or "ReplicaSet" or "Pod").Select(e => e.Metadata.Uid).ToList();
+                .Where(e => e.InvolvedObject.Kind is "Deployment" or "ReplicaSet" or "Pod")
+                .Select(e => (Uid: e.Metadata.Uid, e.Type, e.Reason, Message: $"{e.InvolvedObject.Kind} {e.InvolvedObject.Name}: {e.Message}", At: (DateTimeOffset)DateTime.SpecifyKind(e.LastTimestamp!.Value, DateTimeKind.Utc)))
+                .ToList();
             clusterEvents.Should().HaveCountGreaterThan(3, "a Deployment rolling out two pods makes several events");
             await WordPressSampleTests.EventuallyAsync(
                 async () => (await cp.ListAsync("workload-events", $"workloadinstanceid={instanceId}")).Count >= clusterEvents.Count,
                 "the cluster's events as WorkloadEvents");
-            var recorded = (await cp.ListAsync("workload-events", $"workloadinstanceid={instanceId}")).Select(e => e!["RuntimeEventUID"]!.GetValue<string>()).ToList();
-            recorded.Should().OnlyHaveUniqueItems().And.BeEquivalentTo(clusterEvents);
+            var recorded = (await cp.ListAsync("workload-events", $"workloadinstanceid={instanceId}"))
+                .Select(e => (Uid: e!["RuntimeEventUID"]!.GetValue<string>(), Type: e["Type"]!.GetValue<string>(), Reason: e["Reason"]!.GetValue<string>(),
+                    Message: e["Message"]!.GetValue<string>(), At: e["Timestamp"]!.GetValue<DateTimeOffset>()))
+                .ToList();
+            recorded.Select(e => e.Uid).Should().OnlyHaveUniqueItems();
+            recorded.Should().BeEquivalentTo(clusterEvents, "each keeps the Event's type, reason, message and time");
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -20,7 +21,12 @@ internal sealed class ApiHandler(
     CancellationToken shutdown)
 {
     private static readonly HashSet<string> ProtectedNamespaces = new(StringComparer.Ordinal) { "default", "kube-system", "kube-public" };
-    private static readonly byte[] Newline = "\n"u8.ToArray();
+    private static readonly byte[] AddedHead = """{"type":"ADDED","object":"""u8.ToArray();
+    private static readonly byte[] ModifiedHead = """{"type":"MODIFIED","object":"""u8.ToArray();
+    private static readonly byte[] DeletedHead = """{"type":"DELETED","object":"""u8.ToArray();
+
+    // A watch's first events (the current objects) are flushed every so many bytes, not held until the last.
+    private const int WatchFlushBytes = 64 * 1024;
 
     public TimeSpan BookmarkInterval { get; init; } = TimeSpan.FromMinutes(1);
 
@@ -338,6 +344,11 @@ internal sealed class ApiHandler(
             JsonObject? parsed = null;
             if (!labels.IsEmpty || !fields.IsEmpty || table)
             {
+                if (labels.RulesOut(obj.Json))
+                {
+                    continue;
+                }
+
                 parsed = ObjectJson.Parse(obj.Json);
                 if (!labels.Matches(ObjectJson.Labels(parsed)) || !fields.Matches(parsed))
                 {
@@ -733,26 +744,37 @@ internal sealed class ApiHandler(
             var lastRv = from ?? 0;
             try
             {
+                var unflushed = 0;
                 foreach (var e in backlog)
                 {
-                    await SendEventAsync(ctx, r.Type, e, labels, fields, table, includeObject, ct);
+                    unflushed += WriteEvent(ctx, r.Type, e, labels, fields, table, includeObject);
                     lastRv = Math.Max(lastRv, e.ResourceVersion);
+                    if (unflushed > WatchFlushBytes)
+                    {
+                        await ctx.Response.BodyWriter.FlushAsync(ct);
+                        unflushed = 0;
+                    }
                 }
 
+                await ctx.Response.BodyWriter.FlushAsync(ct);
                 if (sendInitial)
                 {
                     await SendBookmarkAsync(ctx, r.Type, Math.Max(lastRv, store.CurrentResourceVersion), true, ct);
                 }
 
+                // One timer for bookmarks until it fires, not one for every wait: a watch of a busy kind waits once per
+                // burst of changes.
+                Task? tick = null;
                 while (!ct.IsCancellationRequested)
                 {
                     var ready = sub.Reader.WaitToReadAsync(ct).AsTask();
                     if (bookmarks)
                     {
-                        var tick = Task.Delay(BookmarkInterval, time, ct);
+                        tick ??= Task.Delay(BookmarkInterval, time, ct);
                         if (await Task.WhenAny(ready, tick) == tick)
                         {
                             await tick;
+                            tick = null;
                             await SendBookmarkAsync(ctx, r.Type, Math.Max(lastRv, store.CurrentResourceVersion), false, ct);
                             continue;
                         }
@@ -763,11 +785,14 @@ internal sealed class ApiHandler(
                         break;
                     }
 
+                    // What arrived meanwhile goes out in one flush: a simulated rollout changes several objects at once.
                     while (sub.Reader.TryRead(out var e))
                     {
-                        await SendEventAsync(ctx, r.Type, e, labels, fields, table, includeObject, ct);
+                        WriteEvent(ctx, r.Type, e, labels, fields, table, includeObject);
                         lastRv = e.ResourceVersion;
                     }
+
+                    await ctx.Response.BodyWriter.FlushAsync(ct);
                 }
             }
             catch (OperationCanceledException)
@@ -777,16 +802,21 @@ internal sealed class ApiHandler(
         }
     }
 
-    private async Task SendEventAsync(HttpContext ctx, ResourceType type, WatchEvent e, LabelSelector labels, FieldSelector fields,
-        bool table, string includeObject, CancellationToken ct)
+    // Writes the event's line unless the selectors rule it out, without flushing; returns the bytes written.
+    private int WriteEvent(HttpContext ctx, ResourceType type, WatchEvent e, LabelSelector labels, FieldSelector fields, bool table, string includeObject)
     {
         byte[] objectBytes = e.Json;
         if (!labels.IsEmpty || !fields.IsEmpty || table)
         {
+            if (labels.RulesOut(e.Json))
+            {
+                return 0;
+            }
+
             var parsed = ObjectJson.Parse(e.Json);
             if (!labels.Matches(ObjectJson.Labels(parsed)) || !fields.Matches(parsed))
             {
-                return;
+                return 0;
             }
 
             if (table)
@@ -795,13 +825,18 @@ internal sealed class ApiHandler(
             }
         }
 
-        using var buffer = new MemoryStream(objectBytes.Length + 32);
-        buffer.Write(Encoding.UTF8.GetBytes($"{{\"type\":\"{e.Type}\",\"object\":"));
-        buffer.Write(objectBytes);
-        buffer.Write("}"u8);
-        buffer.Write(Newline);
-        await ctx.Response.Body.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), ct);
-        await ctx.Response.Body.FlushAsync(ct);
+        var head = e.Type switch
+        {
+            "ADDED" => AddedHead,
+            "MODIFIED" => ModifiedHead,
+            "DELETED" => DeletedHead,
+            _ => Encoding.UTF8.GetBytes($"{{\"type\":\"{e.Type}\",\"object\":"),
+        };
+        var writer = ctx.Response.BodyWriter;
+        writer.Write(head);
+        writer.Write(objectBytes);
+        writer.Write("}\n"u8);
+        return head.Length + objectBytes.Length + 2;
     }
 
     private static async Task SendBookmarkAsync(HttpContext ctx, ResourceType type, long rv, bool initialEnd, CancellationToken ct)

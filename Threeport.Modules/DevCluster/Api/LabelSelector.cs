@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace Threeport.Modules.DevCluster.Api;
@@ -6,6 +7,10 @@ namespace Threeport.Modules.DevCluster.Api;
 internal sealed class LabelSelector
 {
     private readonly List<Requirement> requirements;
+
+    // Per requirement that a label must be present for, the stored JSON forms a match must contain: "key":"value" for
+    // each value it accepts, or "key": alone for exists. Made on first use.
+    private byte[][][]? needles;
 
     private LabelSelector(List<Requirement> requirements) => this.requirements = requirements;
 
@@ -82,6 +87,41 @@ internal sealed class LabelSelector
         }
 
         return true;
+    }
+
+    // True when an object stored as `json` (written with ObjectJson.Options) cannot match, found without parsing it:
+    // a watch with a selector sees every change of its resource, most of them about objects it does not select.
+    // False says nothing: the object's labels decide.
+    public bool RulesOut(ReadOnlySpan<byte> json)
+    {
+        needles ??= requirements.Where(r => r.Op is Op.Equals or Op.In or Op.Exists).Select(Needles).ToArray();
+        foreach (var forms in needles)
+        {
+            var found = false;
+            foreach (var form in forms)
+            {
+                if (json.IndexOf(form) >= 0)
+                {
+                    found = true;
+                    break;
+                }
+            }
+
+            if (!found)
+            {
+                return true;
+            }
+        }
+
+        return false;
+
+        static byte[][] Needles(Requirement r)
+        {
+            var key = JsonSerializer.SerializeToUtf8Bytes(r.Key, ObjectJson.Options);
+            return r.Op == Op.Exists
+                ? [[.. key, (byte)':']]
+                : r.Values.Select(v => (byte[])[.. key, (byte)':', .. JsonSerializer.SerializeToUtf8Bytes(v, ObjectJson.Options)]).ToArray();
+        }
     }
 
     public override string ToString() => string.Join(",", requirements.Select(r => r.Op switch

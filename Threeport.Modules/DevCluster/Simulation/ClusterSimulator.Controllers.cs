@@ -456,18 +456,20 @@ internal sealed partial class ClusterSimulator
     }
 
     // A pod's change concerns the Services that select it now and those whose Endpoints list it (it may have stopped
-    // matching or being ready), as in Kubernetes' endpoints controller. Every Service of the namespace against every pod
-    // on each pod change was quadratic: with hundreds of Services in one namespace it took a fifth of the CPU.
+    // matching or being ready), as in Kubernetes' endpoints controller.
     private void PodChanged(string ns, string name)
     {
         var pod = PodAt(ns, name);
-        foreach (var service in ServicesIn(ns))
+        if (servicesByNamespace.TryGetValue(ns, out var services))
         {
-            // A Service deleted a moment ago keeps its view until its own change is processed.
-            if (((pod is not null && service.Selector?.Matches(pod.Labels) == true) || service.Listed.Contains(name))
-                && store.Get("/services", ns, service.Name) is not null)
+            foreach (var service in services.Concerning(name, pod?.Labels))
             {
-                SyncEndpoints(ns, service, name);
+                // A Service deleted a moment ago keeps its view until its own change is processed.
+                if (((pod is not null && service.Selector?.Matches(pod.Labels) == true) || service.Listed.Contains(name))
+                    && store.Get("/services", ns, service.Name) is not null)
+                {
+                    SyncEndpoints(services, ns, service, name);
+                }
             }
         }
 
@@ -483,33 +485,36 @@ internal sealed partial class ClusterSimulator
     private void ServiceChanged(string ns, string name, bool deleted)
     {
         var stored = deleted ? null : store.Get("/services", ns, name);
-        if (!servicesByNamespace.TryGetValue(ns, out var views))
+        if (!servicesByNamespace.TryGetValue(ns, out var services))
         {
-            views = new Dictionary<string, ServiceView>(StringComparer.Ordinal);
-            servicesByNamespace[ns] = views;
+            services = new NamespaceServices();
+            servicesByNamespace[ns] = services;
         }
 
         if (stored is null)
         {
-            views.Remove(name);
+            services.Remove(name);
             return;
         }
 
-        if (!views.TryGetValue(name, out var view) || view.ResourceVersion != stored.ResourceVersion)
+        var view = services.Get(name);
+        if (view is null || view.ResourceVersion != stored.ResourceVersion)
         {
             var obj = ObjectJson.Parse(stored.Json);
-            var selector = obj["spec"]?["selector"] is JsonObject { Count: > 0 } matchLabels
-                ? LabelSelector.FromObject(new JsonObject { ["matchLabels"] = matchLabels.DeepClone() })
-                : null;
-            view = new ServiceView(name, stored.ResourceVersion, obj, selector) { Listed = view?.Listed ?? [] };
-            views[name] = view;
+            LabelSelector? selector = null;
+            (string, string)? label = null;
+            if (obj["spec"]?["selector"] is JsonObject { Count: > 0 } matchLabels)
+            {
+                selector = LabelSelector.FromObject(new JsonObject { ["matchLabels"] = matchLabels.DeepClone() });
+                label = (matchLabels.First().Key, ObjectJson.Str(matchLabels.First().Value) ?? "");
+            }
+
+            view = new ServiceView(name, stored.ResourceVersion, obj, selector, label) { Listed = view?.Listed ?? new HashSet<string>(StringComparer.Ordinal) };
+            services.Put(view);
         }
 
-        SyncEndpoints(ns, view);
+        SyncEndpoints(services, ns, view);
     }
-
-    private IEnumerable<ServiceView> ServicesIn(string ns) =>
-        servicesByNamespace.TryGetValue(ns, out var views) ? views.Values : [];
 
     // A pod's labels and readiness, parsed once per resource version; null when it is gone.
     private PodView? PodAt(string ns, string name, StoredObject? stored = null)
@@ -532,7 +537,7 @@ internal sealed partial class ClusterSimulator
 
     // After one pod's change only that pod is checked against the Service: scanning the namespace's pods on every
     // change was quadratic, a few thousand pods in one namespace cost 50 ms of CPU per Deployment.
-    private void SyncEndpoints(string ns, ServiceView service, string? changedPod = null)
+    private void SyncEndpoints(NamespaceServices services, string ns, ServiceView service, string? changedPod = null)
     {
         if (service.Selector is not { } sel)
         {
@@ -542,19 +547,12 @@ internal sealed partial class ClusterSimulator
         bool Serves(PodView? pod) => pod is { Ready: true } && sel.Matches(pod.Labels);
         if (changedPod is not null && service.Scanned)
         {
-            if (Serves(PodAt(ns, changedPod)))
-            {
-                service.Listed.Add(changedPod);
-            }
-            else
-            {
-                service.Listed.Remove(changedPod);
-            }
+            services.SetListed(service, Serves(PodAt(ns, changedPod)), changedPod);
         }
         else
         {
-            service.Listed = store.List("/pods", ns).Items.Where(p => Serves(PodAt(ns, NameIn(p.Key), p.Value)))
-                .Select(p => NameIn(p.Key)).ToHashSet(StringComparer.Ordinal);
+            services.ReplaceListed(service, store.List("/pods", ns).Items.Where(p => Serves(PodAt(ns, NameIn(p.Key), p.Value)))
+                .Select(p => NameIn(p.Key)).ToHashSet(StringComparer.Ordinal));
             service.Scanned = true;
         }
 
@@ -613,16 +611,6 @@ internal sealed partial class ClusterSimulator
 
     // ObjectStore.List keys a namespaced object "<namespace>/<name>".
     private static string NameIn(string key) => key[(key.IndexOf('/') + 1)..];
-
-    private sealed record ServiceView(string Name, long ResourceVersion, JsonObject Object, LabelSelector? Selector)
-    {
-        // The pods its Endpoints listed when last synced.
-        public HashSet<string> Listed { get; set; } = [];
-
-        // Listed came from a scan of the namespace's pods against this version's selector, so a pod's change only
-        // needs that pod checked.
-        public bool Scanned { get; set; }
-    }
 
     private sealed record PodView(long ResourceVersion, Dictionary<string, string> Labels, bool Ready);
 

@@ -29,7 +29,7 @@ internal sealed partial class ClusterSimulator : IAsyncDisposable
     private long nextPodIp = 10;
 
     // For Endpoints: Services and pods as last parsed, by namespace and name (only the loop touches them).
-    private readonly Dictionary<string, Dictionary<string, ServiceView>> servicesByNamespace = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, NamespaceServices> servicesByNamespace = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Ns, string Name), PodView> pods = [];
 
     public ClusterSimulator(ObjectStore store, ResourceRegistry registry, Admission admission, TimeProvider time, TimeSpan readinessDelay, ILogger logger)

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Http.Headers;
@@ -78,8 +79,13 @@ public sealed class ClusterApi(k8s.Kubernetes client)
     }
 
     // Streams watch events ("ADDED", "MODIFIED", "DELETED", ...) until the server closes the stream.
-    public async IAsyncEnumerable<(string Type, JsonObject Object)> WatchAsync(
-        ResourceType type, string? labelSelector, string? resourceVersion, [EnumeratorCancellation] CancellationToken ct)
+    public IAsyncEnumerable<(string Type, JsonObject Object)> WatchAsync(ResourceType type, string? labelSelector, string? resourceVersion, CancellationToken ct) =>
+        WatchAsync<(string Type, JsonObject Object)>(type, labelSelector, resourceVersion, ReadWatchEvent, ct);
+
+    // The same, each event read by `readEvent` straight from its line's bytes: a watcher that keeps a few fields of
+    // each event need not build the whole object first.
+    public async IAsyncEnumerable<TEvent> WatchAsync<TEvent>(
+        ResourceType type, string? labelSelector, string? resourceVersion, WatchLineReader<TEvent> readEvent, [EnumeratorCancellation] CancellationToken ct)
     {
         var query = "?watch=true&timeoutSeconds=300&allowWatchBookmarks=true"
             + (labelSelector is null ? "" : $"&labelSelector={Uri.EscapeDataString(labelSelector)}")
@@ -93,7 +99,7 @@ public sealed class ClusterApi(k8s.Kubernetes client)
         // and encoded back to UTF-8 for the parser (the watch streams were the control plane's largest allocations
         // while workloads rolled out).
         var reader = PipeReader.Create(stream);
-        var arrived = new List<(string Type, JsonObject Object)>();
+        var arrived = new List<TEvent>();
         try
         {
             while (true)
@@ -103,13 +109,13 @@ public sealed class ClusterApi(k8s.Kubernetes client)
                 arrived.Clear();
                 while (buffer.PositionOf((byte)'\n') is { } end)
                 {
-                    AddWatchEvent(buffer.Slice(0, end), arrived);
+                    AddWatchEvent(buffer.Slice(0, end), readEvent, arrived);
                     buffer = buffer.Slice(buffer.GetPosition(1, end));
                 }
 
                 if (read.IsCompleted)
                 {
-                    AddWatchEvent(buffer, arrived);
+                    AddWatchEvent(buffer, readEvent, arrived);
                     buffer = buffer.Slice(buffer.End);
                 }
 
@@ -131,23 +137,25 @@ public sealed class ClusterApi(k8s.Kubernetes client)
         }
     }
 
-    private static void AddWatchEvent(ReadOnlySequence<byte> line, List<(string Type, JsonObject Object)> arrived)
+    private static void AddWatchEvent<TEvent>(ReadOnlySequence<byte> line, WatchLineReader<TEvent> readEvent, List<TEvent> arrived)
     {
-        if (IsBlank(line))
+        if (!IsBlank(line) && readEvent(line, out var watchEvent))
         {
-            return;
+            arrived.Add(watchEvent);
         }
+    }
 
+    private static bool ReadWatchEvent(ReadOnlySequence<byte> line, out (string Type, JsonObject Object) watchEvent)
+    {
         var json = new Utf8JsonReader(line);
-        if (JsonNode.Parse(ref json) is not JsonObject watchEvent)
+        if (JsonNode.Parse(ref json) is JsonObject parsed && parsed["type"]?.GetValue<string>() is { } eventType && parsed["object"] is JsonObject obj)
         {
-            return;
+            watchEvent = (eventType, obj);
+            return true;
         }
 
-        if (watchEvent["type"]?.GetValue<string>() is { } eventType && watchEvent["object"] is JsonObject obj)
-        {
-            arrived.Add((eventType, obj));
-        }
+        watchEvent = default;
+        return false;
     }
 
     private static bool IsBlank(ReadOnlySequence<byte> line)
@@ -211,3 +219,6 @@ public sealed class ClusterApi(k8s.Kubernetes client)
         throw new ClusterApiException(response.StatusCode, reason, message.Length > 1000 ? message[..1000] : message);
     }
 }
+
+// Reads one watch event from its line (a JSON object with "type" and "object"); false skips it.
+public delegate bool WatchLineReader<TEvent>(ReadOnlySequence<byte> line, [MaybeNullWhen(false)] out TEvent watchEvent);

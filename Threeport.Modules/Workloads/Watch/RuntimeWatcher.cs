@@ -1,4 +1,7 @@
+using System.Buffers;
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
@@ -50,6 +53,24 @@ internal sealed class RuntimeWatcher(
         new(() => EF.CompileAsyncQuery((ThreeportDb db, long instanceId, string kind, string? ns, string? name, CancellationToken _) =>
             db.Set<WorkloadResourceInstance>().AsNoTracking()
                 .FirstOrDefault(r => r.WorkloadInstanceID == instanceId && r.Kind == kind && r.ResourceNamespace == ns && r.ResourceName == name)));
+
+    // The resources a batch of cluster Events may be about, through the (Kind, ResourceNamespace, ResourceName) index;
+    // compiled, since a rollout's Events come in small batches and translating the query cost more than running it.
+    private static readonly CompiledQuery<Func<ThreeportDb, long, string[], string[], IAsyncEnumerable<WorkloadResourceInstance>>> Candidates =
+        new(() => EF.CompileAsyncQuery((ThreeportDb db, long runtimeId, string[] kinds, string[] namespaces) =>
+            db.Set<WorkloadResourceInstance>().AsNoTracking()
+                .Where(r => kinds.Contains(r.Kind) && namespaces.Contains(r.ResourceNamespace!)
+                    && db.Set<WorkloadInstance>().Any(i => i.ID == r.WorkloadInstanceID && i.KubernetesRuntimeInstanceID == runtimeId))));
+
+    // The same, and the cluster-scoped resources of those kinds, for a batch with Events about cluster-scoped objects.
+    private static readonly CompiledQuery<Func<ThreeportDb, long, string[], string[], IAsyncEnumerable<WorkloadResourceInstance>>> CandidatesWithClusterScoped =
+        new(() => EF.CompileAsyncQuery((ThreeportDb db, long runtimeId, string[] kinds, string[] namespaces) =>
+            db.Set<WorkloadResourceInstance>().AsNoTracking()
+                .Where(r => kinds.Contains(r.Kind) && namespaces.Contains(r.ResourceNamespace!)
+                    && db.Set<WorkloadInstance>().Any(i => i.ID == r.WorkloadInstanceID && i.KubernetesRuntimeInstanceID == runtimeId))
+                .Concat(db.Set<WorkloadResourceInstance>().AsNoTracking()
+                    .Where(r => kinds.Contains(r.Kind) && r.ResourceNamespace == null
+                        && db.Set<WorkloadInstance>().Any(i => i.ID == r.WorkloadInstanceID && i.KubernetesRuntimeInstanceID == runtimeId)))));
 
     private readonly ConcurrentDictionary<long, bool> watching = new();
 
@@ -200,17 +221,14 @@ internal sealed class RuntimeWatcher(
         KeepWatchingAsync(runtimeId, "Event", async api =>
         {
             var type = await api.ResolveAsync("v1", "Event", ct);
-            var arrived = Channel.CreateBounded<JsonObject>(new BoundedChannelOptions(EventBatch * 4) { SingleReader = true, SingleWriter = true });
+            var arrived = Channel.CreateBounded<ClusterEvent>(new BoundedChannelOptions(EventBatch * 4) { SingleReader = true, SingleWriter = true });
             using var recorderFailed = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var recorder = RecordClusterEventsAsync(runtimeId, arrived.Reader, recorderFailed);
             try
             {
-                await foreach (var (eventType, obj) in api.WatchAsync(type, null, null, recorderFailed.Token))
+                await foreach (var clusterEvent in api.WatchAsync<ClusterEvent>(type, null, null, ClusterEvent.TryRead, recorderFailed.Token))
                 {
-                    if (eventType is "ADDED" or "MODIFIED")
-                    {
-                        await arrived.Writer.WriteAsync(obj, recorderFailed.Token);
-                    }
+                    await arrived.Writer.WriteAsync(clusterEvent, recorderFailed.Token);
                 }
             }
             finally
@@ -221,9 +239,9 @@ internal sealed class RuntimeWatcher(
         }, ct);
 
     // A batch that cannot be recorded ends the watch: watching again from the start delivers its events again.
-    private async Task RecordClusterEventsAsync(long runtimeId, ChannelReader<JsonObject> arrived, CancellationTokenSource watch)
+    private async Task RecordClusterEventsAsync(long runtimeId, ChannelReader<ClusterEvent> arrived, CancellationTokenSource watch)
     {
-        var batch = new List<JsonObject>(EventBatch);
+        var batch = new List<ClusterEvent>(EventBatch);
         try
         {
             while (await arrived.WaitToReadAsync(watch.Token))
@@ -368,25 +386,24 @@ internal sealed class RuntimeWatcher(
         log.LogInformation("Refreshed WorkloadInstance {Instance}: {Resource} changed readiness, status {Status}", instanceId, resource, instance.Status);
     }
 
-    private async Task OnClusterEventsAsync(long runtimeId, List<JsonObject> batch, CancellationToken ct)
+    private async Task OnClusterEventsAsync(long runtimeId, List<ClusterEvent> about, CancellationToken ct)
     {
-        var about = batch.Select(ClusterEvent.Read).OfType<ClusterEvent>().ToList();
-        if (about.Count == 0)
+
+        // Read from the runtime's instances, as before, every batch went through all their resources: a run of
+        // thousands of instances grew quadratic.
+        var kinds = about.SelectMany(e => e.Kind is "Pod" or "ReplicaSet" ? ResourceHealth.RunningKinds : [e.Kind]).Distinct().ToArray();
+        var namespaces = about.Select(e => e.Namespace).OfType<string>().Distinct().ToArray();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var found = about.Any(e => e.Namespace is null)
+            ? CandidatesWithClusterScoped.For(db)(db, runtimeId, kinds, namespaces)
+            : Candidates.For(db)(db, runtimeId, kinds, namespaces);
+        var read = new List<WorkloadResourceInstance>();
+        await foreach (var record in found.WithCancellation(ct))
         {
-            return;
+            read.Add(record);
         }
 
-        // The candidates are read through the (Kind, ResourceNamespace, ResourceName) index. Read from the runtime's
-        // instances, as before, every batch went through all their resources: a run of thousands of instances grew
-        // quadratic.
-        var kinds = about.SelectMany(e => e.Kind is "Pod" or "ReplicaSet" ? ResourceHealth.RunningKinds : [e.Kind]).Distinct().ToList();
-        var namespaces = about.Select(e => e.Namespace).OfType<string>().Distinct().ToList();
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var onRuntime = db.Set<WorkloadResourceInstance>().AsNoTracking()
-            .Where(r => kinds.Contains(r.Kind) && db.Set<WorkloadInstance>().Any(i => i.ID == r.WorkloadInstanceID && i.KubernetesRuntimeInstanceID == runtimeId));
-        var inNamespaces = onRuntime.Where(r => namespaces.Contains(r.ResourceNamespace!));
-        var candidates = (await (about.Any(e => e.Namespace is null) ? inNamespaces.Concat(onRuntime.Where(r => r.ResourceNamespace == null)) : inNamespaces)
-            .ToListAsync(ct)).ToLookup(r => r.ResourceNamespace);
+        var candidates = read.ToLookup(r => r.ResourceNamespace);
         var occurrences = new List<WorkloadEventWriter.Occurrence>();
         foreach (var e in about)
         {
@@ -404,42 +421,62 @@ internal sealed class RuntimeWatcher(
         await events.RecordAsync(occurrences, ct);
     }
 
-    // The fields of a Kubernetes Event (core/v1 or events.k8s.io/v1) that a WorkloadEvent keeps.
+    // The fields of a Kubernetes Event (core/v1 or events.k8s.io/v1) that a WorkloadEvent keeps, read from the
+    // watch's line without building the Event as objects first: about ten arrive for every instance rolled out.
     private sealed record ClusterEvent(string Kind, string Name, string? Namespace, string Uid, string Type, string Reason, string Message, DateTimeOffset? Timestamp)
     {
-        public static ClusterEvent? Read(JsonObject clusterEvent)
+        private static readonly string[] TimestampFields = ["lastTimestamp", "eventTime", "firstTimestamp"];
+
+        // ADDED and MODIFIED events that name the object they are about; anything else is skipped.
+        public static bool TryRead(ReadOnlySequence<byte> line, [MaybeNullWhen(false)] out ClusterEvent clusterEvent)
         {
-            var involved = clusterEvent["involvedObject"] ?? clusterEvent["regarding"];
-            var kind = involved?["kind"]?.GetValue<string>();
-            var name = involved?["name"]?.GetValue<string>();
-            var uid = clusterEvent["metadata"]?["uid"]?.GetValue<string>();
-            if (kind is null || name is null || uid is null)
+            clusterEvent = null;
+            using var document = JsonDocument.Parse(line);
+            var root = document.RootElement;
+            if (Text(root, "type") is not ("ADDED" or "MODIFIED") || !Child(root, "object", out var obj))
             {
-                return null;
+                return false;
             }
 
-            return new ClusterEvent(
+            var hasInvolved = Child(obj, "involvedObject", out var involved) || Child(obj, "regarding", out involved);
+            var hasMetadata = Child(obj, "metadata", out var metadata);
+            if (!hasInvolved || !hasMetadata || Text(involved, "kind") is not { } kind || Text(involved, "name") is not { } name || Text(metadata, "uid") is not { } uid)
+            {
+                return false;
+            }
+
+            clusterEvent = new ClusterEvent(
                 kind,
                 name,
-                involved?["namespace"]?.GetValue<string>() ?? clusterEvent["metadata"]?["namespace"]?.GetValue<string>(),
+                Text(involved, "namespace") ?? Text(metadata, "namespace"),
                 uid,
-                clusterEvent["type"]?.GetValue<string>() ?? "Normal",
-                clusterEvent["reason"]?.GetValue<string>() ?? "",
-                clusterEvent["message"]?.GetValue<string>() ?? clusterEvent["note"]?.GetValue<string>() ?? "",
-                TimestampOf(clusterEvent));
+                Text(obj, "type") ?? "Normal",
+                Text(obj, "reason") ?? "",
+                Text(obj, "message") ?? Text(obj, "note") ?? "",
+                TimestampOf(obj, metadata));
+            return true;
         }
 
-        private static DateTimeOffset? TimestampOf(JsonObject clusterEvent)
+        private static DateTimeOffset? TimestampOf(JsonElement clusterEvent, JsonElement metadata)
         {
-            foreach (var field in new[] { "lastTimestamp", "eventTime", "firstTimestamp" })
+            foreach (var field in TimestampFields)
             {
-                if (clusterEvent[field]?.GetValue<string>() is { } text && DateTimeOffset.TryParse(text, out var at))
+                if (Text(clusterEvent, field) is { } text && DateTimeOffset.TryParse(text, out var at))
                 {
                     return at;
                 }
             }
 
-            return clusterEvent["metadata"]?["creationTimestamp"]?.GetValue<string>() is { } created && DateTimeOffset.TryParse(created, out var createdAt) ? createdAt : null;
+            return Text(metadata, "creationTimestamp") is { } created && DateTimeOffset.TryParse(created, out var createdAt) ? createdAt : null;
         }
+
+        private static bool Child(JsonElement parent, string name, out JsonElement child)
+        {
+            child = default;
+            return parent.ValueKind == JsonValueKind.Object && parent.TryGetProperty(name, out child) && child.ValueKind == JsonValueKind.Object;
+        }
+
+        private static string? Text(JsonElement parent, string name) =>
+            parent.ValueKind == JsonValueKind.Object && parent.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
     }
 }
