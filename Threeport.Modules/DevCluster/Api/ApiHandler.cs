@@ -25,7 +25,8 @@ internal sealed class ApiHandler(
     private static readonly byte[] ModifiedHead = """{"type":"MODIFIED","object":"""u8.ToArray();
     private static readonly byte[] DeletedHead = """{"type":"DELETED","object":"""u8.ToArray();
 
-    // A watch's first events (the current objects) are flushed every so many bytes, not held until the last.
+    // A watch's events are flushed when no more are waiting, and every so many bytes meanwhile (its first events are
+    // every current object).
     private const int WatchFlushBytes = 64 * 1024;
 
     public TimeSpan BookmarkInterval { get; init; } = TimeSpan.FromMinutes(1);
@@ -757,6 +758,7 @@ internal sealed class ApiHandler(
                 }
 
                 await ctx.Response.BodyWriter.FlushAsync(ct);
+                unflushed = 0;
                 if (sendInitial)
                 {
                     await SendBookmarkAsync(ctx, r.Type, Math.Max(lastRv, store.CurrentResourceVersion), true, ct);
@@ -788,11 +790,17 @@ internal sealed class ApiHandler(
                     // What arrived meanwhile goes out in one flush: a simulated rollout changes several objects at once.
                     while (sub.Reader.TryRead(out var e))
                     {
-                        WriteEvent(ctx, r.Type, e, labels, fields, table, includeObject);
+                        unflushed += WriteEvent(ctx, r.Type, e, labels, fields, table, includeObject);
                         lastRv = e.ResourceVersion;
+                        if (unflushed > WatchFlushBytes)
+                        {
+                            await ctx.Response.BodyWriter.FlushAsync(ct);
+                            unflushed = 0;
+                        }
                     }
 
                     await ctx.Response.BodyWriter.FlushAsync(ct);
+                    unflushed = 0;
                 }
             }
             catch (OperationCanceledException)

@@ -388,9 +388,8 @@ internal sealed class RuntimeWatcher(
 
     private async Task OnClusterEventsAsync(long runtimeId, List<ClusterEvent> about, CancellationToken ct)
     {
-
-        // Read from the runtime's instances, as before, every batch went through all their resources: a run of
-        // thousands of instances grew quadratic.
+        // Through the (Kind, ResourceNamespace, ResourceName) index: read from the runtime's instances, every batch went
+        // through all their resources, and a run of thousands of instances grew quadratic.
         var kinds = about.SelectMany(e => e.Kind is "Pod" or "ReplicaSet" ? ResourceHealth.RunningKinds : [e.Kind]).Distinct().ToArray();
         var namespaces = about.Select(e => e.Namespace).OfType<string>().Distinct().ToArray();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
