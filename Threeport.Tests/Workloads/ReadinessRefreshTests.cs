@@ -34,6 +34,25 @@ public sealed class ReadinessRefreshTests
         deployment["LastOperation"]!.GetValue<string>().Should().Be("Created", "a second apply would have recorded Unchanged");
     }
 
+    // The Deployment changes several times while its pods come back, most of them repeating the readiness the one before
+    // showed (those are not looked up again); the two turns, to unready and back to ready, must both be recorded.
+    [Test]
+    public async Task ADeploymentLosingItsPods_WithNoReconcilePending_IsRecordedDownThenHealthyAgain()
+    {
+        var instanceId = await cp.CreateInstanceAsync(await cp.CreateDefinitionAsync(WorkloadTestKit.ThreeResources));
+        var ns = (await cp.ReconciledAsync(instanceId))["Namespace"]!.GetValue<string>();
+        await WordPressSampleTests.EventuallyAsync(async () => await StatusAsync(instanceId) == "Healthy", "the instance to be Healthy");
+
+        using var k8s = cp.KubernetesClient();
+        await k8s.CoreV1.DeleteCollectionNamespacedPodAsync(ns);
+        await WordPressSampleTests.EventuallyAsync(async () => await StatusAsync(instanceId) == "Down", "the watch to record the Deployment unready");
+        await WordPressSampleTests.EventuallyAsync(async () => await StatusAsync(instanceId) == "Healthy", "the watch to record it ready again");
+
+        var deployment = (await cp.ResourcesOfAsync(instanceId)).Single(r => r!["Kind"]!.GetValue<string>() == "Deployment")!;
+        deployment["Ready"]!.GetValue<bool>().Should().BeTrue();
+        deployment["LastOperation"]!.GetValue<string>().Should().Be("Created", "the watch refreshed the status without applying again");
+    }
+
     [Test]
     public async Task AReadinessChange_WhileAReconcileIsPending_IsLeftToThatReconcile()
     {
@@ -62,6 +81,8 @@ public sealed class ReadinessRefreshTests
         await cp.WithDbAsync(db => db.Leases.Where(l => l.ObjectId == instanceId && l.Owner == "another process").ExecuteDeleteAsync());
         await cp.ReconciledAsync(instanceId);
     }
+
+    private async Task<string?> StatusAsync(long instanceId) => (await cp.GetAsync("workload-instances", instanceId))["Status"]?.GetValue<string>();
 
     private Task<long?> OutboxSequenceAsync(long instanceId) =>
         cp.WithDbAsync(db => db.OutboxMessages

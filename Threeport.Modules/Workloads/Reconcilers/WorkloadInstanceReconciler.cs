@@ -139,7 +139,8 @@ internal sealed class WorkloadInstanceReconciler(
         return $"{prefix}-{suffix}";
     }
 
-    private sealed record PlannedApply(ResourceType Type, JsonObject Desired, WorkloadResourceInstance Record, int Order);
+    // DesiredJson is Desired as recorded, written once for the record and the comparison after the apply.
+    private sealed record PlannedApply(ResourceType Type, JsonObject Desired, string DesiredJson, WorkloadResourceInstance Record, int Order);
 
     // Resolves the resource's kind, places and labels it, and finds or adds its record.
     private async Task<PlannedApply> PlanAsync(
@@ -164,6 +165,7 @@ internal sealed class WorkloadInstanceReconciler(
         ThreeportLabels.Apply(desired, definition.Name, obj.Name, obj.ID);
         var ns = type.Namespaced ? metadata["namespace"]!.GetValue<string>() : null;
         var record = applied.FirstOrDefault(a => a.Kind == type.Kind && a.APIVersion == type.ApiVersion && a.ResourceNamespace == ns && a.ResourceName == resource.Name);
+        var desiredJson = desired.ToJsonString();
         if (record is null)
         {
             var now = time.GetUtcNow();
@@ -174,7 +176,7 @@ internal sealed class WorkloadInstanceReconciler(
                 APIVersion = type.ApiVersion,
                 ResourceName = resource.Name,
                 ResourceNamespace = ns,
-                JSONDefinition = desired.ToJsonString(),
+                JSONDefinition = desiredJson,
                 ApplyOrder = order,
                 CreatedAt = now,
                 UpdatedAt = now,
@@ -185,7 +187,7 @@ internal sealed class WorkloadInstanceReconciler(
             records.Add(record);
         }
 
-        return new PlannedApply(type, desired, record, order);
+        return new PlannedApply(type, desired, desiredJson, record, order);
     }
 
     // Applies in order, a wave of independent resources together (one round trip to the cluster instead of one per
@@ -208,7 +210,7 @@ internal sealed class WorkloadInstanceReconciler(
                 {
                     foreach (var (plan, live) in applies.Where(a => a.Live.IsCompletedSuccessfully))
                     {
-                        RecordApplied(plan.Record, plan.Desired, live.Result, plan.Order);
+                        RecordApplied(plan.Record, plan.DesiredJson, live.Result, plan.Order);
                     }
                 }
 
@@ -247,9 +249,8 @@ internal sealed class WorkloadInstanceReconciler(
         }
     }
 
-    private void RecordApplied(WorkloadResourceInstance record, JsonObject desired, JsonObject live, int order)
+    private void RecordApplied(WorkloadResourceInstance record, string json, JsonObject live, int order)
     {
-        var json = desired.ToJsonString();
         var generation = live["metadata"]?["generation"] is JsonValue g && g.TryGetValue<long>(out var gen) ? gen : (long?)null;
         var uid = live["metadata"]?["uid"]?.GetValue<string>();
         var status = live["status"]?.ToJsonString();

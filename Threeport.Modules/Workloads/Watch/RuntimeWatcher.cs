@@ -72,7 +72,12 @@ internal sealed class RuntimeWatcher(
                     .Where(r => kinds.Contains(r.Kind) && r.ResourceNamespace == null
                         && db.Set<WorkloadInstance>().Any(i => i.ID == r.WorkloadInstanceID && i.KubernetesRuntimeInstanceID == runtimeId)))));
 
+    private const int LastSeenLimit = 100_000;
+
     private readonly ConcurrentDictionary<long, bool> watching = new();
+
+    // Per instance and object uid, the generation and readiness of the object's last event that was checked.
+    private readonly ConcurrentDictionary<(long Instance, string Uid), (long? Generation, bool Ready)> lastSeen = new();
 
     // Runtimes to watch, asked for by reconciles and by the rescan; ExecuteAsync alone starts their watches.
     private readonly Channel<long> asked = Channel.CreateUnbounded<long>(new UnboundedChannelOptions { SingleReader = true });
@@ -322,6 +327,11 @@ internal sealed class RuntimeWatcher(
             return;
         }
 
+        if (Repeats(instanceId, eventType, obj, generation, kind))
+        {
+            return;
+        }
+
         var name = obj["metadata"]?["name"]?.GetValue<string>();
         var ns = obj["metadata"]?["namespace"]?.GetValue<string>();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -351,6 +361,37 @@ internal sealed class RuntimeWatcher(
         {
             await RefreshReadinessAsync(db, instanceId, record.ID, obj, $"{kind} {ns}/{name}", ct);
         }
+    }
+
+    // A change that shows the generation and readiness the object's previous event showed, which was checked already:
+    // a Deployment rolling out changes four times, and the two in the middle (its ReplicaSet made, its pods made)
+    // tell nothing new. Whatever the database held then was either in line with that, or was put right (a refresh)
+    // or left to a pending reconcile; a later record written by a reconcile comes from an apply whose answer a later
+    // event contradicts if it is outdated. Only changes in a watch's order are skipped: a watch that starts over sends
+    // ADDED events, which are always checked.
+    private bool Repeats(long instanceId, string eventType, JsonObject obj, long? generation, string kind)
+    {
+        if (!ResourceHealth.ReportsReadiness(kind) || obj["metadata"]?["uid"]?.GetValue<string>() is not { } uid)
+        {
+            return false;
+        }
+
+        if (eventType == "DELETED")
+        {
+            lastSeen.TryRemove((instanceId, uid), out _);
+            return false;
+        }
+
+        var seen = (generation, ResourceHealth.IsReady(obj));
+        var repeats = eventType == "MODIFIED" && lastSeen.TryGetValue((instanceId, uid), out var before) && before == seen;
+        if (!repeats && lastSeen.Count >= LastSeenLimit)
+        {
+            // Objects deleted while nobody watched leave their entries; starting over costs one check each.
+            lastSeen.Clear();
+        }
+
+        lastSeen[(instanceId, uid)] = seen;
+        return repeats;
     }
 
     // Readiness is something observed, not something to apply: a reconcile for it would re-apply every resource to
