@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Threeport.Modules.DevCluster.Api;
 using Threeport.Modules.DevCluster.Storage;
+using JsonElementFields = Threeport.Modules.Platform.Kubernetes.JsonElementFields;
 
 namespace Threeport.Modules.DevCluster.Simulation;
 
@@ -179,7 +180,7 @@ internal sealed partial class ClusterSimulator : IAsyncDisposable
 
         foreach (var owner in owners.EnumerateArray())
         {
-            var key = TextOf(owner, "kind") switch
+            var key = JsonElementFields.Text(owner, "kind") switch
             {
                 "ReplicaSet" => "apps/replicasets",
                 "Deployment" => "apps/deployments",
@@ -190,13 +191,10 @@ internal sealed partial class ClusterSimulator : IAsyncDisposable
             };
             if (key is not null)
             {
-                queue.Add(new WorkItem(key, item.Namespace, TextOf(owner, "name") ?? ""));
+                queue.Add(new WorkItem(key, item.Namespace, JsonElementFields.Text(owner, "name") ?? ""));
             }
         }
     }
-
-    private static string? TextOf(JsonElement obj, string property) =>
-        obj.ValueKind == JsonValueKind.Object && obj.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     private ResourceType Type(string group, string plural) => registry.Required(group, plural);
 

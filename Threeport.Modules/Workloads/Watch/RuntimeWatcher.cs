@@ -10,6 +10,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Threeport.Modules.Platform;
 using Threeport.Modules.Platform.Kubernetes;
+using static Threeport.Modules.Platform.Kubernetes.JsonElementFields;
 using Threeport.Modules.Platform.Objects;
 using Threeport.Modules.Platform.Outbox;
 using Threeport.Modules.Platform.Persistence;
@@ -509,14 +510,5 @@ internal sealed class RuntimeWatcher(
 
             return Text(metadata, "creationTimestamp") is { } created && DateTimeOffset.TryParse(created, out var createdAt) ? createdAt : null;
         }
-
-        private static bool Child(JsonElement parent, string name, out JsonElement child)
-        {
-            child = default;
-            return parent.ValueKind == JsonValueKind.Object && parent.TryGetProperty(name, out child) && child.ValueKind == JsonValueKind.Object;
-        }
-
-        private static string? Text(JsonElement parent, string name) =>
-            parent.ValueKind == JsonValueKind.Object && parent.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
     }
 }
