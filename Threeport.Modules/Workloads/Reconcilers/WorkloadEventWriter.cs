@@ -10,6 +10,12 @@ namespace Threeport.Modules.Workloads.Reconcilers;
 // that hit it is rolled back. Repeats of one event update its time instead of adding rows.
 internal sealed class WorkloadEventWriter(IDbContextFactory<ThreeportDb> dbFactory, SqliteWriteGate writes, TimeProvider time)
 {
+    // The events a burst may repeat, compiled: each burst of a rollout ran EF's translation cache lookup and parameter
+    // extraction again for a read of a few rows (as the watcher's Candidates did, docs/benchmarks.md 51.).
+    private static readonly CompiledQuery<Func<ThreeportDb, long[], string[], IAsyncEnumerable<WorkloadEvent>>> Recorded =
+        new(() => EF.CompileAsyncQuery((ThreeportDb db, long[] instanceIds, string[] uids) =>
+            db.Set<WorkloadEvent>().Where(e => instanceIds.Contains(e.WorkloadInstanceID) && uids.Contains(e.RuntimeEventUID))));
+
     // What an event says about a resource of an instance; Uid identifies it among the instance's events.
     public sealed record Occurrence(long InstanceId, long? ResourceInstanceId, string Uid, string Type, string Reason, string Message, DateTimeOffset Timestamp);
 
@@ -34,11 +40,14 @@ internal sealed class WorkloadEventWriter(IDbContextFactory<ThreeportDb> dbFacto
         }
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var instanceIds = latest.Select(o => o.InstanceId).Distinct().ToList();
-        var uids = latest.Select(o => o.Uid).Distinct().ToList();
-        var existing = await db.Set<WorkloadEvent>()
-            .Where(e => instanceIds.Contains(e.WorkloadInstanceID) && uids.Contains(e.RuntimeEventUID))
-            .ToDictionaryAsync(e => (e.WorkloadInstanceID, e.RuntimeEventUID), ct);
+        var instanceIds = latest.Select(o => o.InstanceId).Distinct().ToArray();
+        var uids = latest.Select(o => o.Uid).Distinct().ToArray();
+        var existing = new Dictionary<(long, string), WorkloadEvent>();
+        await foreach (var recorded in Recorded.For(db)(db, instanceIds, uids).WithCancellation(ct))
+        {
+            existing[(recorded.WorkloadInstanceID, recorded.RuntimeEventUID)] = recorded;
+        }
+
         var now = time.GetUtcNow();
         foreach (var occurrence in latest)
         {

@@ -51,9 +51,9 @@ internal sealed class WorkloadInstanceReconciler(
         var runtimeId = obj.KubernetesRuntimeInstanceID ?? throw new InvalidOperationException("the instance names no KubernetesRuntimeInstanceID");
         var api = await runtimes.GetAsync(runtimeId, ct);
 
-        // What was applied to the cluster is a fact whatever becomes of this reconcile (a user change makes its
-        // status write stale and it is discarded): it is recorded in its own transaction as it happens, so a
-        // later teardown always knows everything there is to remove.
+        // What is applied to the cluster is a fact whatever becomes of this reconcile (a user change makes its status
+        // write stale and it is discarded): it is recorded in its own transaction before it is applied, so a later
+        // teardown always knows everything there is to remove.
         await using var records = await dbFactory.CreateDbContextAsync(ct);
         var applied = await RecordsOfAsync(records, obj.ID, ct);
         if (obj.DeletionScheduled is not null)
@@ -105,6 +105,11 @@ internal sealed class WorkloadInstanceReconciler(
 
         obj.Namespace = targetNamespace;
         obj.Status = WorkloadStatus.Of(kept, previous: obj.Status);
+
+        // The cluster's answers commit with the status made from them, in the outcome's transaction: one commit less per
+        // reconcile. Should the status write be stale, they are discarded with it, which loses nothing: the records were
+        // stored before the applies, and the newer generation's reconcile, due at once, applies and answers again.
+        GroupedChanges.CopyInto(from: records, into: db);
         return ReconcileResult.Done;
     }
 
@@ -191,11 +196,13 @@ internal sealed class WorkloadInstanceReconciler(
     }
 
     // Applies in order, a wave of independent resources together (one round trip to the cluster instead of one per
-    // resource), and records what the cluster answered in one transaction, also when an apply fails (so the records
-    // of those that went before it or beside it are kept). Returns the name of a CustomResourceDefinition not
-    // established yet.
+    // resource), and takes what the cluster answered into the records. The answers are saved at once when the
+    // reconcile ends here (an apply failed, so the records of those that went before it or beside it are kept, or a
+    // CustomResourceDefinition is not established yet); otherwise they go with the outcome. Returns the name of a
+    // CustomResourceDefinition not established yet.
     private async Task<string?> ApplyAllAsync(ClusterApi api, WorkloadInstance obj, List<PlannedApply> planned, ThreeportDb records, CancellationToken ct)
     {
+        var allAnswered = false;
         try
         {
             foreach (var wave in ApplyOrder.Waves(planned, p => p.Type.Kind))
@@ -221,11 +228,12 @@ internal sealed class WorkloadInstanceReconciler(
                 }
             }
 
+            allAnswered = true;
             return null;
         }
         finally
         {
-            if (records.ChangeTracker.HasChanges() && !ct.IsCancellationRequested)
+            if (!allAnswered && records.ChangeTracker.HasChanges() && !ct.IsCancellationRequested)
             {
                 await writes.SaveChangesAsync(records, ct);
             }
