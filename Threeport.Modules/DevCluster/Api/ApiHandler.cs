@@ -342,19 +342,9 @@ internal sealed class ApiHandler(
                 continue;
             }
 
-            JsonObject? parsed = null;
-            if (!labels.IsEmpty || !fields.IsEmpty || table)
+            if (!Selects(obj.Json, labels, fields, table, out var parsed))
             {
-                if (labels.RulesOut(obj.Json))
-                {
-                    continue;
-                }
-
-                parsed = ObjectJson.Parse(obj.Json);
-                if (!labels.Matches(ObjectJson.Labels(parsed)) || !fields.Matches(parsed))
-                {
-                    continue;
-                }
+                continue;
             }
 
             if (selected.Count >= limit)
@@ -735,6 +725,7 @@ internal sealed class ApiHandler(
             return;
         }
 
+        var lastRv = from ?? 0;
         using (sub)
         {
             ctx.Response.StatusCode = 200;
@@ -742,23 +733,9 @@ internal sealed class ApiHandler(
             ctx.Response.Headers.CacheControl = "no-cache, private";
             await ctx.Response.StartAsync(ct);
             await ctx.Response.Body.FlushAsync(ct);
-            var lastRv = from ?? 0;
             try
             {
-                var unflushed = 0;
-                foreach (var e in backlog)
-                {
-                    unflushed += WriteEvent(ctx, r.Type, e, labels, fields, table, includeObject);
-                    lastRv = Math.Max(lastRv, e.ResourceVersion);
-                    if (unflushed > WatchFlushBytes)
-                    {
-                        await ctx.Response.BodyWriter.FlushAsync(ct);
-                        unflushed = 0;
-                    }
-                }
-
-                await ctx.Response.BodyWriter.FlushAsync(ct);
-                unflushed = 0;
+                await SendBurstAsync(backlog);
                 if (sendInitial)
                 {
                     await SendBookmarkAsync(ctx, r.Type, Math.Max(lastRv, store.CurrentResourceVersion), true, ct);
@@ -767,6 +744,7 @@ internal sealed class ApiHandler(
                 // One timer for bookmarks until it fires, not one for every wait: a watch of a busy kind waits once per
                 // burst of changes.
                 Task? tick = null;
+                var burst = new List<WatchEvent>();
                 while (!ct.IsCancellationRequested)
                 {
                     var ready = sub.Reader.WaitToReadAsync(ct).AsTask();
@@ -788,19 +766,13 @@ internal sealed class ApiHandler(
                     }
 
                     // What arrived meanwhile goes out in one flush: a simulated rollout changes several objects at once.
+                    burst.Clear();
                     while (sub.Reader.TryRead(out var e))
                     {
-                        unflushed += WriteEvent(ctx, r.Type, e, labels, fields, table, includeObject);
-                        lastRv = e.ResourceVersion;
-                        if (unflushed > WatchFlushBytes)
-                        {
-                            await ctx.Response.BodyWriter.FlushAsync(ct);
-                            unflushed = 0;
-                        }
+                        burst.Add(e);
                     }
 
-                    await ctx.Response.BodyWriter.FlushAsync(ct);
-                    unflushed = 0;
+                    await SendBurstAsync(burst);
                 }
             }
             catch (OperationCanceledException)
@@ -808,30 +780,54 @@ internal sealed class ApiHandler(
                 // timeoutSeconds elapsed, the client left, or the cluster is stopping: end the stream.
             }
         }
+
+        // Flushed once the burst is out, and every WatchFlushBytes meanwhile (a watch's first burst is every current object).
+        async Task SendBurstAsync(List<WatchEvent> events)
+        {
+            var unflushed = 0;
+            foreach (var e in events)
+            {
+                unflushed += WriteEvent(ctx, r.Type, e, labels, fields, table, includeObject);
+                lastRv = Math.Max(lastRv, e.ResourceVersion);
+                if (unflushed > WatchFlushBytes)
+                {
+                    await ctx.Response.BodyWriter.FlushAsync(ct);
+                    unflushed = 0;
+                }
+            }
+
+            await ctx.Response.BodyWriter.FlushAsync(ct);
+        }
+    }
+
+    // Whether the selectors take the object stored as `json`; `parsed` is its parse when one was needed (selectors, or a
+    // table to build). Most objects a selector rejects are ruled out from their bytes, unparsed.
+    private static bool Selects(byte[] json, LabelSelector labels, FieldSelector fields, bool table, out JsonObject? parsed)
+    {
+        parsed = null;
+        if (labels.IsEmpty && fields.IsEmpty && !table)
+        {
+            return true;
+        }
+
+        if (labels.RulesOut(json))
+        {
+            return false;
+        }
+
+        parsed = ObjectJson.Parse(json);
+        return labels.Matches(ObjectJson.Labels(parsed)) && fields.Matches(parsed);
     }
 
     // Writes the event's line unless the selectors rule it out, without flushing; returns the bytes written.
     private int WriteEvent(HttpContext ctx, ResourceType type, WatchEvent e, LabelSelector labels, FieldSelector fields, bool table, string includeObject)
     {
-        byte[] objectBytes = e.Json;
-        if (!labels.IsEmpty || !fields.IsEmpty || table)
+        if (!Selects(e.Json, labels, fields, table, out var parsed))
         {
-            if (labels.RulesOut(e.Json))
-            {
-                return 0;
-            }
-
-            var parsed = ObjectJson.Parse(e.Json);
-            if (!labels.Matches(ObjectJson.Labels(parsed)) || !fields.Matches(parsed))
-            {
-                return 0;
-            }
-
-            if (table)
-            {
-                objectBytes = ObjectJson.ToBytes(TableConventions.Build(type, [parsed], e.ResourceVersion, null, includeObject, time.GetUtcNow()));
-            }
+            return 0;
         }
+
+        var objectBytes = table ? ObjectJson.ToBytes(TableConventions.Build(type, [parsed!], e.ResourceVersion, null, includeObject, time.GetUtcNow())) : e.Json;
 
         var head = e.Type switch
         {

@@ -63,15 +63,12 @@ internal sealed class RuntimeWatcher(
                 .Where(r => kinds.Contains(r.Kind) && namespaces.Contains(r.ResourceNamespace!)
                     && db.Set<WorkloadInstance>().Any(i => i.ID == r.WorkloadInstanceID && i.KubernetesRuntimeInstanceID == runtimeId))));
 
-    // The same, and the cluster-scoped resources of those kinds, for a batch with Events about cluster-scoped objects.
-    private static readonly CompiledQuery<Func<ThreeportDb, long, string[], string[], IAsyncEnumerable<WorkloadResourceInstance>>> CandidatesWithClusterScoped =
-        new(() => EF.CompileAsyncQuery((ThreeportDb db, long runtimeId, string[] kinds, string[] namespaces) =>
+    // The cluster-scoped resources of those kinds, read too for a batch with Events about cluster-scoped objects.
+    private static readonly CompiledQuery<Func<ThreeportDb, long, string[], IAsyncEnumerable<WorkloadResourceInstance>>> ClusterScopedCandidates =
+        new(() => EF.CompileAsyncQuery((ThreeportDb db, long runtimeId, string[] kinds) =>
             db.Set<WorkloadResourceInstance>().AsNoTracking()
-                .Where(r => kinds.Contains(r.Kind) && namespaces.Contains(r.ResourceNamespace!)
-                    && db.Set<WorkloadInstance>().Any(i => i.ID == r.WorkloadInstanceID && i.KubernetesRuntimeInstanceID == runtimeId))
-                .Concat(db.Set<WorkloadResourceInstance>().AsNoTracking()
-                    .Where(r => kinds.Contains(r.Kind) && r.ResourceNamespace == null
-                        && db.Set<WorkloadInstance>().Any(i => i.ID == r.WorkloadInstanceID && i.KubernetesRuntimeInstanceID == runtimeId)))));
+                .Where(r => kinds.Contains(r.Kind) && r.ResourceNamespace == null
+                    && db.Set<WorkloadInstance>().Any(i => i.ID == r.WorkloadInstanceID && i.KubernetesRuntimeInstanceID == runtimeId))));
 
     private const int LastSeenLimit = 100_000;
 
@@ -435,13 +432,18 @@ internal sealed class RuntimeWatcher(
         var kinds = about.SelectMany(e => e.Kind is "Pod" or "ReplicaSet" ? ResourceHealth.RunningKinds : [e.Kind]).Distinct().ToArray();
         var namespaces = about.Select(e => e.Namespace).OfType<string>().Distinct().ToArray();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var found = about.Any(e => e.Namespace is null)
-            ? CandidatesWithClusterScoped.For(db)(db, runtimeId, kinds, namespaces)
-            : Candidates.For(db)(db, runtimeId, kinds, namespaces);
         var read = new List<WorkloadResourceInstance>();
-        await foreach (var record in found.WithCancellation(ct))
+        await foreach (var record in Candidates.For(db)(db, runtimeId, kinds, namespaces).WithCancellation(ct))
         {
             read.Add(record);
+        }
+
+        if (about.Any(e => e.Namespace is null))
+        {
+            await foreach (var record in ClusterScopedCandidates.For(db)(db, runtimeId, kinds).WithCancellation(ct))
+            {
+                read.Add(record);
+            }
         }
 
         var candidates = read.ToLookup(r => r.ResourceNamespace);
