@@ -190,11 +190,21 @@ public sealed class BenchRunner(BenchOptions options, TextWriter progress)
 
         // The child's CPU per instance, until what the instances set going (watch events, the dev cluster's pods) is
         // done: steadier than the rate on a shared machine, and 300 /s on two cores leaves at most 6.7 ms for each.
+        // The first burst after start-up also pays for the runtime's tiered compiler, which recompiles some 7,000 hot
+        // methods optimized while it runs (DOTNET_JitDisasmSummary) and costs about twice the CPU per instance of the
+        // bursts after it. It is reported on its own line; the goal is for a control plane that has warmed up, like
+        // the baseline's applies, which run against a dev cluster that the instances have warmed.
         using var wide = BenchChild.NewClient(child.Api, options.E2eConcurrency * 2);
-        var (instancesPerSecond, instanceCpu) = await RateAndCpuAsync(child, () => RateAsync(options.E2eInstances, options.E2eConcurrency, () => CreateInstanceAsync(wide)), ct);
+        Task<double> BurstAsync() => RateAsync(options.E2eInstances, options.E2eConcurrency, () => CreateInstanceAsync(wide));
+        var (firstPerSecond, firstCpu) = await RateAndCpuAsync(child, BurstAsync, ct);
+        var (instancesPerSecond, instanceCpu) = await RateAndCpuAsync(child, BurstAsync, ct);
         var (directPerSecond, directCpu) = await RateAndCpuAsync(child, () => RateAsync(options.E2eInstances, options.E2eConcurrency, ApplyThreeAsync), ct);
-        report.Add("3", $"instances/s ({options.E2eInstances:N0}, c={options.E2eConcurrency})", instancesPerSecond, "/s", "3-apply sets/s", directPerSecond, ">= 300 /s");
-        report.Add("3", "control plane CPU per instance (c=32)", instanceCpu.TotalMilliseconds / options.E2eInstances, "ms",
+        var burst = $"{options.E2eInstances:N0}, c={options.E2eConcurrency}";
+        report.Add("3", $"instances/s ({burst})", instancesPerSecond, "/s", "3-apply sets/s", directPerSecond, ">= 300 /s");
+        report.Add("3", $"control plane CPU per instance (c={options.E2eConcurrency})", instanceCpu.TotalMilliseconds / options.E2eInstances, "ms",
+            "CPU per 3-apply set", directCpu.TotalMilliseconds / options.E2eInstances, "");
+        report.Add("3", $"first burst after start-up: instances/s ({burst})", firstPerSecond, "/s", "3-apply sets/s", directPerSecond, "");
+        report.Add("3", "first burst: control plane CPU per instance", firstCpu.TotalMilliseconds / options.E2eInstances, "ms",
             "CPU per 3-apply set", directCpu.TotalMilliseconds / options.E2eInstances, "");
     }
 

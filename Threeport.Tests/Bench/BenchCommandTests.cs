@@ -13,6 +13,7 @@ public sealed class BenchCommandTests
         "notify commit->reconciler p50", "notify commit->reconciler p90", "notify commit->reconciler p99",
         "no-op reconciles/s",
         "POST instance->Reconciled p50", "POST instance->Reconciled p99", "instances/s", "control plane CPU per instance",
+        "first burst after start-up: instances/s", "first burst: control plane CPU per instance",
         "GET by id req/s", "list page of 50 req/s", "POST create req/s",
         "resident memory", "start-up to ready", "list page 1 (50) p99", "filter by name p99", "no-op reconciles/s, 2k stored",
         "reconciles for 100 updates", "last change->reconciled",
