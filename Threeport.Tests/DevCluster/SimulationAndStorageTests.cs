@@ -211,14 +211,7 @@ public sealed class SimulationAndStorageTests
     [Test]
     public void Store_HoldsOneHundredThousandSmallObjects_WellUnderOneGiB()
     {
-        var registry = new ResourceRegistry();
-        var store = new ObjectStore(TimeProvider.System, null);
-        var admission = new Admission(TimeProvider.System);
-        var nsType = registry.Required("", "namespaces");
-        var cmType = registry.Required("", "configmaps");
-        var ns = new JsonObject { ["metadata"] = new JsonObject { ["name"] = "bulk" } };
-        admission.PrepareCreate(nsType, ns, "");
-        store.Write(nsType, "", "bulk", _ => ns);
+        var (store, admission, cmType) = StoreWithNamespace("bulk");
         GC.Collect();
         var before = GC.GetTotalMemory(true);
         for (var i = 0; i < 100_000; i++)
@@ -255,5 +248,72 @@ public sealed class SimulationAndStorageTests
         act.Should().Throw<ApiException>().Which.Code.Should().Be(410);
         using var recent = store.Subscribe(nsType.Key, null, 15, 10, out var backlog);
         backlog.Select(e => e.ResourceVersion).Should().Equal(16, 17, 18, 19, 20);
+    }
+
+    // A write is serialized once, with the next resourceVersion, and compared with the stored bytes but for it.
+    [Test]
+    public void Write_ThatChangesNothing_KeepsTheVersion_AndAnyChange_EvenANestedCopyOfTheNextVersion_IsWritten()
+    {
+        var (store, admission, cmType) = StoreWithNamespace("app");
+        foreach (var name in new[] { "b", "a", "c" })
+        {
+            var cm = new JsonObject { ["metadata"] = new JsonObject { ["name"] = name }, ["data"] = new JsonObject { ["key"] = "v" } };
+            admission.PrepareCreate(cmType, cm, "app");
+            store.Write(cmType, "app", name, _ => cm);
+        }
+
+        using var watch = store.Subscribe(cmType.Key, "app", store.CurrentResourceVersion, 10, out _);
+        var version = store.Get(cmType.Key, "app", "a")!.ResourceVersion;
+
+        var same = store.Write(cmType, "app", "a", current => current);
+        same.Kind.Should().Be(WriteKind.Unchanged);
+        ObjectJson.Str(same.Object!["metadata"]!["resourceVersion"]).Should().Be(version.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var dryRun = store.Write(cmType, "app", "a", current => { current!["data"]!["key"] = "w"; return current; }, dryRun: true);
+        dryRun.Kind.Should().Be(WriteKind.Updated);
+        var dryCreate = store.Write(cmType, "app", "d", _ => new JsonObject { ["metadata"] = new JsonObject { ["name"] = "d" } }, dryRun: true);
+        dryCreate.Kind.Should().Be(WriteKind.Created);
+        dryCreate.Object!["metadata"]!.AsObject().ContainsKey("resourceVersion").Should().BeFalse();
+        store.Get(cmType.Key, "app", "a")!.ResourceVersion.Should().Be(version);
+        watch.Reader.TryRead(out _).Should().BeFalse("neither a write that changes nothing nor a dry run is an event");
+
+        // A field ahead of the metadata holding the version the write is about to get: first added, then moved on to
+        // the next one while the metadata's moves too. Both are changes.
+        string Next() => (store.CurrentResourceVersion + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var added = store.Write(cmType, "app", "a", current =>
+        {
+            var reordered = new JsonObject { ["aaa"] = new JsonObject { ["resourceVersion"] = Next() } };
+            foreach (var (key, value) in current!.ToList())
+            {
+                current!.Remove(key);
+                reordered[key] = value;
+            }
+
+            return reordered;
+        });
+        added.Kind.Should().Be(WriteKind.Updated);
+        var moved = store.Write(cmType, "app", "a", current => { current!["aaa"]!["resourceVersion"] = Next(); return current; });
+        moved.Kind.Should().Be(WriteKind.Updated);
+        var changed = store.Write(cmType, "app", "a", current => { current!["data"]!["key"] = "w"; return current; });
+        changed.Kind.Should().Be(WriteKind.Updated);
+        store.Get(cmType.Key, "app", "a")!.ResourceVersion.Should().Be(store.CurrentResourceVersion);
+        Enumerable.Range(0, 3).Select(_ => watch.Reader.TryRead(out var e) ? e.Type : "none").Should().Equal("MODIFIED", "MODIFIED", "MODIFIED");
+        ObjectJson.Parse(store.Get(cmType.Key, "app", "a")!.Json)["data"]!["key"]!.GetValue<string>().Should().Be("w");
+
+        // Updates replace an object where it is listed: the lists keep their order and see the newest bytes.
+        store.List(cmType.Key, "app").Items.Select(kv => kv.Key).Should().Equal("app/a", "app/b", "app/c");
+        store.List(cmType.Key, null).Items.Single(kv => kv.Key == "app/a").Value.ResourceVersion.Should().Be(store.CurrentResourceVersion);
+    }
+
+    // A store without a server, one namespace in it, for ConfigMaps written straight to it.
+    private static (ObjectStore Store, Admission Admission, ResourceType ConfigMaps) StoreWithNamespace(string name)
+    {
+        var registry = new ResourceRegistry();
+        var store = new ObjectStore(TimeProvider.System, null);
+        var admission = new Admission(TimeProvider.System);
+        var nsType = registry.Required("", "namespaces");
+        var ns = new JsonObject { ["metadata"] = new JsonObject { ["name"] = name } };
+        admission.PrepareCreate(nsType, ns, "");
+        store.Write(nsType, "", name, _ => ns);
+        return (store, admission, registry.Required("", "configmaps"));
     }
 }

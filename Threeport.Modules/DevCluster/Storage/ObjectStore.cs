@@ -11,11 +11,17 @@ internal sealed class ObjectStore(TimeProvider time, IStorePersistence? persiste
     public const string NamespacesKey = "/namespaces";
 
     private readonly object gate = new();
-    private readonly Dictionary<string, SortedDictionary<string, StoredObject>> data = new(StringComparer.Ordinal);
 
-    // The same objects by kind and namespace, by name: listing or watching one namespace (the simulator does it for
-    // every pod and service change) costs that namespace's objects, not every object of the kind.
-    private readonly Dictionary<(string Key, string Namespace), SortedDictionary<string, StoredObject>> byNamespace = [];
+    // Every object by kind, namespace and name, for reads and updates. An update replaces the object in its slot, which
+    // the ordered maps below share, so only a create or a delete touches them.
+    private readonly Dictionary<(string Key, string Namespace, string Name), Slot> slots = [];
+
+    // The same slots by kind, in "namespace/name" order, for lists and their continue keys.
+    private readonly Dictionary<string, SortedDictionary<string, Slot>> data = new(StringComparer.Ordinal);
+
+    // And by kind and namespace, by name: listing or watching one namespace (the simulator does it for every pod and
+    // service change) costs that namespace's objects, not every object of the kind.
+    private readonly Dictionary<(string Key, string Namespace), SortedDictionary<string, Slot>> byNamespace = [];
     private readonly Dictionary<string, HashSet<ObjectRef>> dependents = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> namespaceCounts = new(StringComparer.Ordinal);
     private readonly HashSet<string> terminating = new(StringComparer.Ordinal);
@@ -83,12 +89,12 @@ internal sealed class ObjectStore(TimeProvider time, IStorePersistence? persiste
             {
                 if (byNamespace.TryGetValue((key, ns), out var names))
                 {
-                    items.AddRange(names.Select(kv => KeyValuePair.Create(ns + "/" + kv.Key, kv.Value)));
+                    items.AddRange(names.Select(kv => KeyValuePair.Create(ns + "/" + kv.Key, kv.Value.Object)));
                 }
             }
             else if (data.TryGetValue(key, out var map))
             {
-                items.AddRange(map);
+                items.AddRange(map.Select(kv => KeyValuePair.Create(kv.Key, kv.Value.Object)));
             }
 
             return (items, resourceVersion);
@@ -161,23 +167,33 @@ internal sealed class ObjectStore(TimeProvider time, IStorePersistence? persiste
                 return new WriteOutcome(WriteKind.Deleted, next);
             }
 
-            if (existing is not null)
+            // Serialized once, with the next resourceVersion: an update that changes nothing else is the same bytes but
+            // for it, and is no write.
+            var rv = resourceVersion + 1;
+            var version = rv.ToString(CultureInfo.InvariantCulture);
+            meta["resourceVersion"] = version;
+            var bytes = ObjectJson.ToBytes(next);
+            if (existing is not null && SameButVersion(existing, bytes, version))
             {
                 meta["resourceVersion"] = existing.ResourceVersion.ToString(CultureInfo.InvariantCulture);
-                if (ObjectJson.ToBytes(next).AsSpan().SequenceEqual(existing.Json))
-                {
-                    return new WriteOutcome(WriteKind.Unchanged, next);
-                }
+                return new WriteOutcome(WriteKind.Unchanged, next);
             }
 
             if (dryRun)
             {
+                if (existing is null)
+                {
+                    meta.Remove("resourceVersion");
+                }
+                else
+                {
+                    meta["resourceVersion"] = existing.ResourceVersion.ToString(CultureInfo.InvariantCulture);
+                }
+
                 return new WriteOutcome(existing is null ? WriteKind.Created : WriteKind.Updated, next);
             }
 
-            var rv = ++resourceVersion;
-            meta["resourceVersion"] = rv.ToString(CultureInfo.InvariantCulture);
-            var bytes = ObjectJson.ToBytes(next);
+            resourceVersion = rv;
             PutLocked(type.Key, ns, name, new StoredObject(bytes, rv, ObjectJson.Uid(next) ?? "", Owners(next)), existing);
             if (type.Key == NamespacesKey && meta["deletionTimestamp"] is not null)
             {
@@ -311,25 +327,52 @@ internal sealed class ObjectStore(TimeProvider time, IStorePersistence? persiste
             ? refs.Select(r => ObjectJson.Str(r?["uid"])).OfType<string>().ToArray()
             : [];
 
+    // The next version is given to no object yet, so its first `"resourceVersion":"<next>"` is in the metadata (a copy
+    // of it elsewhere could only make an unchanged object look changed, and cost a write).
+    private static bool SameButVersion(StoredObject existing, byte[] bytes, string version)
+    {
+        var marked = System.Text.Encoding.UTF8.GetBytes($"\"resourceVersion\":\"{version}\"");
+        var at = bytes.AsSpan().IndexOf(marked);
+        var old = System.Text.Encoding.UTF8.GetBytes(existing.ResourceVersion.ToString(CultureInfo.InvariantCulture));
+        var head = at + "\"resourceVersion\":\"".Length;
+        var tail = head + version.Length;
+        var stored = existing.Json.AsSpan();
+        return at >= 0
+            && stored.Length == bytes.Length - version.Length + old.Length
+            && stored[..head].SequenceEqual(bytes.AsSpan(0, head))
+            && stored.Slice(head, old.Length).SequenceEqual(old)
+            && stored[(head + old.Length)..].SequenceEqual(bytes.AsSpan(tail));
+    }
+
     private StoredObject? GetLocked(string key, string ns, string name) =>
-        data.TryGetValue(key, out var map) && map.TryGetValue(ns + "/" + name, out var obj) ? obj : null;
+        slots.TryGetValue((key, ns, name), out var slot) ? slot.Object : null;
 
     private void PutLocked(string key, string ns, string name, StoredObject obj, StoredObject? previous)
     {
-        if (!data.TryGetValue(key, out var map))
+        if (slots.TryGetValue((key, ns, name), out var slot))
         {
-            map = new SortedDictionary<string, StoredObject>(StringComparer.Ordinal);
-            data[key] = map;
+            slot.Object = obj;
+        }
+        else
+        {
+            slot = new Slot { Object = obj };
+            slots[(key, ns, name)] = slot;
+            if (!data.TryGetValue(key, out var map))
+            {
+                map = new SortedDictionary<string, Slot>(StringComparer.Ordinal);
+                data[key] = map;
+            }
+
+            map[ns + "/" + name] = slot;
+            if (!byNamespace.TryGetValue((key, ns), out var names))
+            {
+                names = new SortedDictionary<string, Slot>(StringComparer.Ordinal);
+                byNamespace[(key, ns)] = names;
+            }
+
+            names[name] = slot;
         }
 
-        map[ns + "/" + name] = obj;
-        if (!byNamespace.TryGetValue((key, ns), out var names))
-        {
-            names = new SortedDictionary<string, StoredObject>(StringComparer.Ordinal);
-            byNamespace[(key, ns)] = names;
-        }
-
-        names[name] = obj;
         var self = new ObjectRef(key, ns, name);
         if (previous is not null)
         {
@@ -360,9 +403,9 @@ internal sealed class ObjectStore(TimeProvider time, IStorePersistence? persiste
 
     private void RemoveLocked(string key, string ns, string name, JsonObject last)
     {
-        var map = data[key];
-        var previous = map[ns + "/" + name];
-        map.Remove(ns + "/" + name);
+        var previous = slots[(key, ns, name)].Object;
+        slots.Remove((key, ns, name));
+        data[key].Remove(ns + "/" + name);
         if (byNamespace.TryGetValue((key, ns), out var names) && names.Remove(name) && names.Count == 0)
         {
             byNamespace.Remove((key, ns));
@@ -424,5 +467,11 @@ internal sealed class ObjectStore(TimeProvider time, IStorePersistence? persiste
         }
 
         SystemListener?.Invoke(e);
+    }
+
+    // Where the ordered maps and the index keep an object, so that an update replaces it in all three at once.
+    private sealed class Slot
+    {
+        public required StoredObject Object { get; set; }
     }
 }
