@@ -27,6 +27,7 @@ internal static class BenchEndpoints
         });
         bench.MapGet("/latencies", (BenchRecorder recorder) => Results.Json(recorder.LatencyMicroseconds()));
         bench.MapGet("/objects/{id:long}", ObjectStats);
+        bench.MapGet("/allocated", () => Results.Json(GC.GetTotalAllocatedBytes(precise: true)));
         bench.MapGet("/reconciled/{type}/{id:long}", WaitReconciledAsync);
         bench.MapPost("/throughput", ThroughputAsync);
         bench.MapPost("/baselines/channel", ChannelBaselineAsync);

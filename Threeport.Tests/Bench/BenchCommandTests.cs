@@ -13,7 +13,7 @@ public sealed class BenchCommandTests
         "notify commit->reconciler p50", "notify commit->reconciler p90", "notify commit->reconciler p99",
         "no-op reconciles/s",
         "POST instance->Reconciled p50", "POST instance->Reconciled p99", "instances/s", "control plane CPU per instance",
-        "first burst after start-up: instances/s", "first burst: control plane CPU per instance",
+        "control plane KB allocated per instance", "first burst after start-up: instances/s", "first burst: control plane CPU per instance",
         "GET by id req/s", "list page of 50 req/s", "POST create req/s",
         "resident memory", "start-up to ready", "list page 1 (50) p99", "filter by name p99", "no-op reconciles/s, 2k stored",
         "reconciles for 100 updates", "last change->reconciled",
@@ -33,7 +33,7 @@ public sealed class BenchCommandTests
         }
 
         table.Should().Contain("channel write->read").And.Contain("SQLite 1-row commits/s").And.Contain("3 direct SSA p50")
-            .And.Contain("CPU per 3-apply set").And.Contain("bare endpoint req/s").And.Contain("empty store").And.Contain("uncontended update p50");
+            .And.Contain("CPU per 3-apply set").And.Contain("KB per 3-apply set").And.Contain("bare endpoint req/s").And.Contain("empty store").And.Contain("uncontended update p50");
         table.Should().NotContain("n/a", "every figure and every baseline should have been measured");
     }
 
