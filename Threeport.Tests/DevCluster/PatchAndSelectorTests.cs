@@ -67,13 +67,30 @@ public sealed class PatchAndSelectorTests
                 ["metadata"] = new JsonObject { ["labels"] = Node(own), ["annotations"] = Node(elsewhere) },
                 ["data"] = Node(elsewhere),
             };
-            if (selector.RulesOut(ObjectJson.ToBytes(obj)))
+            var stored = ObjectJson.ToBytes(obj);
+            if (selector.RulesOut(stored))
             {
                 selector.Matches(own).Should().BeFalse($"{selector} was ruled out for {obj.ToJsonString()}");
             }
+
+            // The labels read from the bytes alone (a label-selected list or watch) are the parsed object's.
+            ObjectJson.LabelsOf(stored).Should().Equal(ObjectJson.Labels(ObjectJson.Parse(stored))).And.Equal(own);
         });
 
         static JsonObject Node(Dictionary<string, string> pairs) => new(pairs.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value)));
+    }
+
+    // Helm output is full of explicit nulls; the apiserver's typed decoding drops them at every depth.
+    [Test]
+    public void DropNulls_RemovesNullFieldsAtEveryDepth_AndKeepsTheRest()
+    {
+        var body = JsonNode.Parse("""
+            {"a":null,"b":1,"spec":{"x":null,"containers":[{"name":"web","args":null,"env":[{"name":"A","value":null}]},null]},"z":null}
+            """)!;
+
+        Admission.DropNulls(body);
+
+        body.ToJsonString().Should().Be("""{"b":1,"spec":{"containers":[{"name":"web","env":[{"name":"A"}]},null]}}""");
     }
 
     [Test]

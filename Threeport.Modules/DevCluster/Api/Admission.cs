@@ -116,24 +116,27 @@ internal sealed partial class Admission(TimeProvider time)
     // apply diff relies on the live object not carrying them.
     public static void DropNulls(JsonNode? node)
     {
+        // By index, backwards: every object of every request body passes here, and enumerators would be allocated.
         switch (node)
         {
             case JsonObject o:
-                foreach (var key in o.Where(kv => kv.Value is null).Select(kv => kv.Key).ToList())
+                for (var i = o.Count - 1; i >= 0; i--)
                 {
-                    o.Remove(key);
-                }
-
-                foreach (var (_, v) in o)
-                {
-                    DropNulls(v);
+                    if (o.GetAt(i).Value is { } value)
+                    {
+                        DropNulls(value);
+                    }
+                    else
+                    {
+                        o.RemoveAt(i);
+                    }
                 }
 
                 break;
             case JsonArray a:
-                foreach (var item in a)
+                for (var i = 0; i < a.Count; i++)
                 {
-                    DropNulls(item);
+                    DropNulls(a[i]);
                 }
 
                 break;

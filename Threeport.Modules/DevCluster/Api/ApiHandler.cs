@@ -815,6 +815,13 @@ internal sealed class ApiHandler(
             return false;
         }
 
+        if (fields.IsEmpty && !table)
+        {
+            // The labels alone, read over the stored bytes: a watch with a label selector (the control plane's) checks
+            // every event that may match, and a whole parse of the object is most of what that costs.
+            return labels.Matches(ObjectJson.LabelsOf(json));
+        }
+
         parsed = ObjectJson.Parse(json);
         return labels.Matches(ObjectJson.Labels(parsed)) && fields.Matches(parsed);
     }

@@ -114,6 +114,28 @@ internal static class ObjectJson
         return result;
     }
 
+    // The same from stored bytes, without parsing the rest of the object into nodes.
+    public static Dictionary<string, string> LabelsOf(byte[] json)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        using var doc = JsonDocument.Parse(json);
+        if (doc.RootElement.TryGetProperty("metadata", out var meta) && meta.ValueKind == JsonValueKind.Object
+            && meta.TryGetProperty("labels", out var labels) && labels.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var label in labels.EnumerateObject())
+            {
+                result[label.Name] = label.Value.ValueKind switch
+                {
+                    JsonValueKind.String => label.Value.GetString()!,
+                    JsonValueKind.Null => "",
+                    _ => label.Value.GetRawText(),
+                };
+            }
+        }
+
+        return result;
+    }
+
     // Everything except metadata and status: a change here bumps metadata.generation.
     public static bool SpecEquals(JsonObject a, JsonObject b)
     {

@@ -170,10 +170,9 @@ internal sealed class ObjectStore(TimeProvider time, IStorePersistence? persiste
             // Serialized once, with the next resourceVersion: an update that changes nothing else is the same bytes but
             // for it, and is no write.
             var rv = resourceVersion + 1;
-            var version = rv.ToString(CultureInfo.InvariantCulture);
-            meta["resourceVersion"] = version;
+            meta["resourceVersion"] = rv.ToString(CultureInfo.InvariantCulture);
             var bytes = ObjectJson.ToBytes(next);
-            if (existing is not null && SameButVersion(existing, bytes, version))
+            if (existing is not null && SameButVersion(existing, bytes, rv))
             {
                 meta["resourceVersion"] = existing.ResourceVersion.ToString(CultureInfo.InvariantCulture);
                 return new WriteOutcome(WriteKind.Unchanged, next);
@@ -329,19 +328,24 @@ internal sealed class ObjectStore(TimeProvider time, IStorePersistence? persiste
 
     // The next version is given to no object yet, so its first `"resourceVersion":"<next>"` is in the metadata (a copy
     // of it elsewhere could only make an unchanged object look changed, and cost a write).
-    private static bool SameButVersion(StoredObject existing, byte[] bytes, string version)
+    private static bool SameButVersion(StoredObject existing, byte[] bytes, long version)
     {
-        var marked = System.Text.Encoding.UTF8.GetBytes($"\"resourceVersion\":\"{version}\"");
-        var at = bytes.AsSpan().IndexOf(marked);
-        var old = System.Text.Encoding.UTF8.GetBytes(existing.ResourceVersion.ToString(CultureInfo.InvariantCulture));
-        var head = at + "\"resourceVersion\":\"".Length;
-        var tail = head + version.Length;
+        ReadOnlySpan<byte> field = "\"resourceVersion\":\""u8;
+        Span<byte> marked = stackalloc byte[field.Length + 21];
+        field.CopyTo(marked);
+        version.TryFormat(marked[field.Length..], out var digits, provider: CultureInfo.InvariantCulture);
+        marked[field.Length + digits] = (byte)'"';
+        var at = bytes.AsSpan().IndexOf(marked[..(field.Length + digits + 1)]);
+        Span<byte> old = stackalloc byte[20];
+        existing.ResourceVersion.TryFormat(old, out var oldDigits, provider: CultureInfo.InvariantCulture);
+        old = old[..oldDigits];
+        var head = at + field.Length;
         var stored = existing.Json.AsSpan();
         return at >= 0
-            && stored.Length == bytes.Length - version.Length + old.Length
+            && stored.Length == bytes.Length - digits + oldDigits
             && stored[..head].SequenceEqual(bytes.AsSpan(0, head))
-            && stored.Slice(head, old.Length).SequenceEqual(old)
-            && stored[(head + old.Length)..].SequenceEqual(bytes.AsSpan(tail));
+            && stored.Slice(head, oldDigits).SequenceEqual(old)
+            && stored[(head + oldDigits)..].SequenceEqual(bytes.AsSpan(head + digits));
     }
 
     private StoredObject? GetLocked(string key, string ns, string name) =>

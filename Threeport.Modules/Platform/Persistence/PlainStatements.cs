@@ -204,6 +204,9 @@ internal sealed class PlainStatements(ThreeportDb into, bool seenByInterceptors 
     {
         private static readonly ConditionalWeakTable<IEntityType, RowShape> Shapes = new();
 
+        // Not formatted again for every parameter of every statement.
+        private static readonly string[] ParameterNames = [.. Enumerable.Range(0, 64).Select(i => $"$p{i}")];
+
         private readonly IProperty[] properties;
         private readonly Dictionary<IProperty, (string Column, RelationalTypeMapping Mapping)> columns;
         private readonly IProperty[] tokens;
@@ -290,7 +293,7 @@ internal sealed class PlainStatements(ThreeportDb into, bool seenByInterceptors 
 
         // The property's own type mapping makes the parameter, so converters apply as in SaveChanges.
         public System.Data.Common.DbParameter Parameter(SqliteCommand command, int index, IProperty property, object? value) =>
-            columns[property].Mapping.CreateParameter(command, $"$p{index}", value, property.IsNullable);
+            columns[property].Mapping.CreateParameter(command, index < ParameterNames.Length ? ParameterNames[index] : $"$p{index}", value, property.IsNullable);
 
         private string UpdateSql(List<(IProperty Property, object? Value)> assigned)
         {
