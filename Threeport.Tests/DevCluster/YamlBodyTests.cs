@@ -41,8 +41,8 @@ public sealed class YamlBodyTests : DevClusterFixture
                       "template": {"spec": {"containers": [{"name": "web", "args": ["--a=1", "two words", ""], "ports": [{"containerPort": 8080}]}]}}}}
             """;
 
-        var asJson = YamlJson.Parse(json);
-        var asYaml = YamlJson.Parse("--- " + json);
+        var asJson = YamlJson.Parse(Encoding.UTF8.GetBytes(json));
+        var asYaml = YamlJson.Parse(Encoding.UTF8.GetBytes("--- " + json));
 
         asJson.Should().NotBeNull();
         JsonNode.DeepEquals(asJson, asYaml).Should().BeTrue($"JSON read {asJson?.ToJsonString()}, YAML read {asYaml?.ToJsonString()}");

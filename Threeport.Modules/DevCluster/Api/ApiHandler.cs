@@ -447,7 +447,7 @@ internal sealed class ApiHandler(
         }
 
         var force = q["force"] == "true";
-        var patch = isApply ? YamlJson.Parse(Encoding.UTF8.GetString(raw)) : JsonNode.Parse(raw);
+        var patch = isApply ? YamlJson.Parse(raw) : JsonNode.Parse(raw);
         if (patch is null)
         {
             throw ApiException.BadRequest("empty patch");
@@ -955,7 +955,7 @@ internal sealed class ApiHandler(
         }
 
         var contentType = ctx.Request.ContentType ?? "";
-        var node = contentType.Contains("yaml", StringComparison.OrdinalIgnoreCase) ? YamlJson.Parse(Encoding.UTF8.GetString(raw)) : JsonNode.Parse(raw);
+        var node = contentType.Contains("yaml", StringComparison.OrdinalIgnoreCase) ? YamlJson.Parse(raw) : JsonNode.Parse(raw);
         return node as JsonObject ?? throw ApiException.BadRequest("request body must be an object");
     }
 
