@@ -99,8 +99,17 @@ public static class ControlPlaneApp
         })));
     }
 
+    // Without hill climbing (the host's csproj) the thread pool keeps to its minimum, one worker per core: on two cores
+    // that made start-up with 100,000 stored instances 0.3-0.6 s slower, and four did as well as two under load.
+    private static void KeepFourWorkersAtLeast()
+    {
+        ThreadPool.GetMinThreads(out var workers, out var completionPorts);
+        ThreadPool.SetMinThreads(Math.Max(workers, 4), completionPorts);
+    }
+
     public static async Task<int> RunAsync(UpOptions options, TextWriter output, CancellationToken ct)
     {
+        KeepFourWorkersAtLeast();
         WebApplication app;
         try
         {
