@@ -190,10 +190,10 @@ public sealed class BenchRunner(BenchOptions options, TextWriter progress)
 
         // The child's CPU per instance, until what the instances set going (watch events, the dev cluster's pods) is
         // done: steadier than the rate on a shared machine, and 300 /s on two cores leaves at most 6.7 ms for each.
-        // The first burst after start-up also pays for the runtime's tiered compiler, which recompiles some 7,000 hot
-        // methods optimized while it runs (DOTNET_JitDisasmSummary) and costs about twice the CPU per instance of the
-        // bursts after it. It is reported on its own line; the goal is for a control plane that has warmed up, like
-        // the baseline's applies, which run against a dev cluster that the instances have warmed.
+        // The first burst after start-up also pays for the runtime's tiered compiler, which recompiles thousands of
+        // hot methods optimized while it runs (DOTNET_JitDisasmSummary: some 4,600), and costs about twice the CPU per
+        // instance of the bursts after it (docs/benchmarks.md, 58.). It is reported on its own lines; the goal is for a
+        // control plane that has warmed up, like the baseline's applies, which run on a dev cluster the instances warmed.
         using var wide = BenchChild.NewClient(child.Api, options.E2eConcurrency * 2);
         Task<double> BurstAsync() => RateAsync(options.E2eInstances, options.E2eConcurrency, () => CreateInstanceAsync(wide));
         var first = await RateAndCostAsync(child, BurstAsync, ct);
