@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Threeport.Modules.DevCluster;
 using Threeport.Modules.DevCluster.Api;
+using Threeport.Modules.DevCluster.Simulation;
 using Threeport.Modules.DevCluster.Storage;
 
 namespace Threeport.Tests.DevCluster;
@@ -302,6 +303,29 @@ public sealed class SimulationAndStorageTests
         // Updates replace an object where it is listed: the lists keep their order and see the newest bytes.
         store.List(cmType.Key, "app").Items.Select(kv => kv.Key).Should().Equal("app/a", "app/b", "app/c");
         store.List(cmType.Key, null).Items.Single(kv => kv.Key == "app/a").Value.ResourceVersion.Should().Be(store.CurrentResourceVersion);
+    }
+
+    // The simulator's reads after its own writes take the object it wrote, not a parse of the bytes; a write by anyone
+    // else (a newer resourceVersion) is parsed again.
+    [Test]
+    public void ParsedObjects_AfterAWrite_ReturnWhatWasWritten_UntilTheStoredVersionMovesOn()
+    {
+        var (store, admission, cmType) = StoreWithNamespace("app");
+        var parsed = new ParsedObjects(store);
+        var cm = new JsonObject { ["metadata"] = new JsonObject { ["name"] = "a" }, ["data"] = new JsonObject { ["key"] = "v" } };
+        admission.PrepareCreate(cmType, cm, "app");
+        var created = store.Write(cmType, "app", "a", _ => cm);
+        parsed.Remember(cmType.Key, "app", "a", created);
+
+        parsed.Get(cmType.Key, "app", "a").Should().BeSameAs(cm);
+        parsed.Remember(cmType.Key, "app", "a", store.Write(cmType, "app", "a", current => current));
+        parsed.Get(cmType.Key, "app", "a").Should().BeSameAs(cm, "a write that changed nothing leaves the remembered object");
+
+        store.Write(cmType, "app", "a", current => { current!["data"]!["key"] = "w"; return current; });
+        var reread = parsed.Get(cmType.Key, "app", "a");
+        reread.Should().NotBeSameAs(cm);
+        reread!["data"]!["key"]!.GetValue<string>().Should().Be("w");
+        ObjectJson.ToBytes(reread).Should().Equal(store.Get(cmType.Key, "app", "a")!.Json);
     }
 
     // A store without a server, one namespace in it, for ConfigMaps written straight to it.

@@ -10,7 +10,7 @@ internal sealed partial class ClusterSimulator
     {
         var recorded = new List<(string Reason, string Message, string Component)>();
         string? uidToTime = null;
-        var outcome = store.Write(Type("", "pods"), ns, name, current =>
+        var outcome = Write(Type("", "pods"), ns, name, current =>
         {
             if (current is null || current["metadata"]?["deletionTimestamp"] is not null)
             {
@@ -246,7 +246,7 @@ internal sealed partial class ClusterSimulator
     }
 
     private void Scale(ResourceType type, string ns, string name, long replicas) =>
-        store.Write(type, ns, name, current =>
+        Write(type, ns, name, current =>
         {
             if (current is null)
             {
@@ -424,7 +424,7 @@ internal sealed partial class ClusterSimulator
     {
         var type = Type("", "persistentvolumeclaims");
         var bound = false;
-        var outcome = store.Write(type, ns, name, current =>
+        var outcome = Write(type, ns, name, current =>
         {
             if (current is null || ObjectJson.Str(current["status"]?["phase"]) == "Bound")
             {
@@ -595,7 +595,7 @@ internal sealed partial class ClusterSimulator
         }
         else if (!JsonNode.DeepEquals(existing["subsets"] ?? new JsonArray(), subsets))
         {
-            store.Write(epType, ns, svcName, cur =>
+            Write(epType, ns, svcName, cur =>
             {
                 if (cur is null)
                 {

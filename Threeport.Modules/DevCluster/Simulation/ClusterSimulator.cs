@@ -201,6 +201,14 @@ internal sealed partial class ClusterSimulator : IAsyncDisposable
     // Shared with later reads (ParsedObjects): never change what it returns.
     private JsonObject? Read(string key, string ns, string name) => parsed.Get(key, ns, name);
 
+    // The simulator's writes: what one writes is what the next Read of it returns, so never change it after writing.
+    private WriteOutcome Write(ResourceType type, string ns, string name, Func<JsonObject?, JsonObject?> mutate)
+    {
+        var written = store.Write(type, ns, name, mutate);
+        parsed.Remember(type.Key, ns, name, written);
+        return written;
+    }
+
     private List<JsonObject> Owned(string uid, string key) =>
         store.DependentsOf(uid).Where(d => d.ResourceKey == key)
             .Select(d => Read(d.ResourceKey, d.Namespace, d.Name))
@@ -223,7 +231,7 @@ internal sealed partial class ClusterSimulator : IAsyncDisposable
     // produces no event and no further work.
     private void SetStatus(ResourceType type, string ns, string name, Func<JsonObject, JsonObject> status)
     {
-        store.Write(type, ns, name, current =>
+        Write(type, ns, name, current =>
         {
             if (current is null || current["metadata"]?["deletionTimestamp"] is not null)
             {
@@ -283,7 +291,7 @@ internal sealed partial class ClusterSimulator : IAsyncDisposable
     {
         admission.PrepareCreate(type, obj, ns);
         var name = ObjectJson.Name(obj)!;
-        var outcome = store.Write(type, ns, name, current => current is null ? obj : null);
+        var outcome = Write(type, ns, name, current => current is null ? obj : null);
         return outcome.Object ?? obj;
     }
 

@@ -36,5 +36,21 @@ internal sealed class ParsedObjects(ObjectStore store, int capacity = 4096)
         return obj;
     }
 
+    // An object the simulator has just written, as it wrote it (the stored bytes are its serialization): the next look
+    // at it need not parse them again. The writer does not change it afterwards.
+    public void Remember(string key, string ns, string name, WriteOutcome written)
+    {
+        if (written.Kind is WriteKind.Created or WriteKind.Updated && written.Object is { } obj
+            && long.TryParse(ObjectJson.Str(obj["metadata"]?["resourceVersion"]), out var resourceVersion))
+        {
+            if (parsed.Count >= capacity)
+            {
+                parsed.Clear();
+            }
+
+            parsed[(key, ns, name)] = (resourceVersion, obj);
+        }
+    }
+
     public void Forget(string key, string ns, string name) => parsed.Remove((key, ns, name));
 }
