@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using JsonElementFields = Threeport.Modules.Platform.Kubernetes.JsonElementFields;
 
 namespace Threeport.Modules.DevCluster.Api;
 
@@ -119,8 +120,7 @@ internal static class ObjectJson
     {
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
         using var doc = JsonDocument.Parse(json);
-        if (doc.RootElement.TryGetProperty("metadata", out var meta) && meta.ValueKind == JsonValueKind.Object
-            && meta.TryGetProperty("labels", out var labels) && labels.ValueKind == JsonValueKind.Object)
+        if (JsonElementFields.Child(doc.RootElement, "metadata", out var meta) && JsonElementFields.Child(meta, "labels", out var labels))
         {
             foreach (var label in labels.EnumerateObject())
             {

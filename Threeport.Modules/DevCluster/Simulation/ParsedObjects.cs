@@ -25,14 +25,8 @@ internal sealed class ParsedObjects(ObjectStore store, int capacity = 4096)
             return known.Object;
         }
 
-        // What is being worked on comes back after one parse; the rest need not stay.
-        if (parsed.Count >= capacity)
-        {
-            parsed.Clear();
-        }
-
         var obj = ObjectJson.Parse(stored.Json);
-        parsed[(key, ns, name)] = (stored.ResourceVersion, obj);
+        Keep(key, ns, name, stored.ResourceVersion, obj);
         return obj;
     }
 
@@ -43,13 +37,19 @@ internal sealed class ParsedObjects(ObjectStore store, int capacity = 4096)
         if (written.Kind is WriteKind.Created or WriteKind.Updated && written.Object is { } obj
             && long.TryParse(ObjectJson.Str(obj["metadata"]?["resourceVersion"]), out var resourceVersion))
         {
-            if (parsed.Count >= capacity)
-            {
-                parsed.Clear();
-            }
-
-            parsed[(key, ns, name)] = (resourceVersion, obj);
+            Keep(key, ns, name, resourceVersion, obj);
         }
+    }
+
+    // What is being worked on comes back after one parse; the rest need not stay.
+    private void Keep(string key, string ns, string name, long resourceVersion, JsonObject obj)
+    {
+        if (parsed.Count >= capacity)
+        {
+            parsed.Clear();
+        }
+
+        parsed[(key, ns, name)] = (resourceVersion, obj);
     }
 
     public void Forget(string key, string ns, string name) => parsed.Remove((key, ns, name));
