@@ -305,8 +305,9 @@ public sealed class SimulationAndStorageTests
         store.List(cmType.Key, null).Items.Single(kv => kv.Key == "app/a").Value.ResourceVersion.Should().Be(store.CurrentResourceVersion);
     }
 
-    // The simulator's reads after its own writes take the object it wrote, not a parse of the bytes; a write by anyone
-    // else (a newer resourceVersion) is parsed again.
+    // The simulator's reads after its own writes take the object it wrote, not a parse of the bytes, and its next write
+    // changes that object; a write by anyone else (a newer resourceVersion) is parsed again, and so is a handed-over
+    // parse that is no longer the stored version.
     [Test]
     public void ParsedObjects_AfterAWrite_ReturnWhatWasWritten_UntilTheStoredVersionMovesOn()
     {
@@ -314,18 +315,31 @@ public sealed class SimulationAndStorageTests
         var parsed = new ParsedObjects(store);
         var cm = new JsonObject { ["metadata"] = new JsonObject { ["name"] = "a" }, ["data"] = new JsonObject { ["key"] = "v" } };
         admission.PrepareCreate(cmType, cm, "app");
-        var created = store.Write(cmType, "app", "a", _ => cm);
-        parsed.Remember(cmType.Key, "app", "a", created);
+        WriteOutcome WriteHandingOver(Func<JsonObject?, JsonObject?> mutate)
+        {
+            var written = store.Write(cmType, "app", "a", mutate, handedOver: parsed.Take(cmType.Key, "app", "a"));
+            parsed.Remember(cmType.Key, "app", "a", written);
+            return written;
+        }
 
+        WriteHandingOver(_ => cm).Kind.Should().Be(WriteKind.Created);
         parsed.Get(cmType.Key, "app", "a").Should().BeSameAs(cm);
-        parsed.Remember(cmType.Key, "app", "a", store.Write(cmType, "app", "a", current => current));
+        WriteHandingOver(current => current.Should().BeSameAs(cm).And.Subject as JsonObject).Kind.Should().Be(WriteKind.Unchanged);
         parsed.Get(cmType.Key, "app", "a").Should().BeSameAs(cm, "a write that changed nothing leaves the remembered object");
+        WriteHandingOver(current => { current!["data"]!["key"] = "u"; return current; }).Kind.Should().Be(WriteKind.Updated);
+        parsed.Get(cmType.Key, "app", "a").Should().BeSameAs(cm, "the handed-over object was changed and written");
+        ObjectJson.ToBytes(cm).Should().Equal(store.Get(cmType.Key, "app", "a")!.Json);
 
+        var stale = parsed.Get(cmType.Key, "app", "a")!;
         store.Write(cmType, "app", "a", current => { current!["data"]!["key"] = "w"; return current; });
         var reread = parsed.Get(cmType.Key, "app", "a");
         reread.Should().NotBeSameAs(cm);
         reread!["data"]!["key"]!.GetValue<string>().Should().Be("w");
         ObjectJson.ToBytes(reread).Should().Equal(store.Get(cmType.Key, "app", "a")!.Json);
+
+        var staleVersion = new ParsedObject(store.CurrentResourceVersion - 1, stale);
+        store.Write(cmType, "app", "a", current => current.Should().NotBeSameAs(stale).And.Subject as JsonObject, handedOver: staleVersion)
+            .Object!["data"]!["key"]!.GetValue<string>().Should().Be("w", "a parse of an older version is not the current object");
     }
 
     // A store without a server, one namespace in it, for ConfigMaps written straight to it.

@@ -202,9 +202,11 @@ internal sealed partial class ClusterSimulator : IAsyncDisposable
     private JsonObject? Read(string key, string ns, string name) => parsed.Get(key, ns, name);
 
     // The simulator's writes: what one writes is what the next Read of it returns, so never change it after writing.
+    // mutate gets the object as last read (the store parses the stored bytes only when they have moved on since), and
+    // changes it only when it returns it.
     private WriteOutcome Write(ResourceType type, string ns, string name, Func<JsonObject?, JsonObject?> mutate)
     {
-        var written = store.Write(type, ns, name, mutate);
+        var written = store.Write(type, ns, name, mutate, handedOver: parsed.Take(type.Key, ns, name));
         parsed.Remember(type.Key, ns, name, written);
         return written;
     }
@@ -231,7 +233,7 @@ internal sealed partial class ClusterSimulator : IAsyncDisposable
     // produces no event and no further work.
     private void SetStatus(ResourceType type, string ns, string name, Func<JsonObject, JsonObject> status)
     {
-        Write(type, ns, name, current =>
+        JsonObject? Changed(JsonObject? current)
         {
             if (current is null || current["metadata"]?["deletionTimestamp"] is not null)
             {
@@ -246,12 +248,25 @@ internal sealed partial class ClusterSimulator : IAsyncDisposable
 
             // Most are the status it has (a pod's change that left its ReplicaSet's counts alone): known without
             // serializing the object to compare it.
-            if (JsonNode.DeepEquals(computed, current["status"]))
+            return JsonNode.DeepEquals(computed, current["status"]) ? null : computed;
+        }
+
+        // Looked at as last read first: most pod changes leave their owners' status alone, and need no write.
+        var read = Read(type.Key, ns, name);
+        if (Changed(read) is not { } computed)
+        {
+            return;
+        }
+
+        Write(type, ns, name, current =>
+        {
+            // The object read is the one handed over unless it changed in between.
+            if ((ReferenceEquals(current, read) ? computed : Changed(current)) is not { } next)
             {
                 return null;
             }
 
-            current["status"] = computed;
+            current!["status"] = next;
             return current;
         });
     }

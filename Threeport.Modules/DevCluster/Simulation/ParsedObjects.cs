@@ -6,11 +6,11 @@ namespace Threeport.Modules.DevCluster.Simulation;
 
 // The simulated controllers' reads of stored objects, parsed once per resource version: a ReplicaSet is looked at
 // after each change of its pods, and every look parsed all of them again (the largest share of the dev cluster's
-// allocations). Only the simulator's loop uses it. The objects are shared between reads, so they are only read:
-// a change goes through the store, which parses its own copy.
+// allocations). Only the simulator's loop uses it. The objects are shared between reads, so they are only read,
+// except by the store's write that one is handed over to (Take).
 internal sealed class ParsedObjects(ObjectStore store, int capacity = 4096)
 {
-    private readonly Dictionary<(string Key, string Ns, string Name), (long ResourceVersion, JsonObject Object)> parsed = [];
+    private readonly Dictionary<(string Key, string Ns, string Name), ParsedObject> parsed = [];
 
     public JsonObject? Get(string key, string ns, string name)
     {
@@ -26,30 +26,36 @@ internal sealed class ParsedObjects(ObjectStore store, int capacity = 4096)
         }
 
         var obj = ObjectJson.Parse(stored.Json);
-        Keep(key, ns, name, stored.ResourceVersion, obj);
+        Keep(key, ns, name, new ParsedObject(stored.ResourceVersion, obj));
         return obj;
     }
 
-    // An object the simulator has just written, as it wrote it (the stored bytes are its serialization): the next look
-    // at it need not parse them again. The writer does not change it afterwards.
+    // The parse for a write to change in place: no longer shared from here, and what the write leaves comes back
+    // through Remember.
+    public ParsedObject? Take(string key, string ns, string name) =>
+        parsed.Remove((key, ns, name), out var known) ? known : null;
+
+    // An object the simulator has just written, or left as it was, as the store has it (the stored bytes are its
+    // serialization): the next look at it need not parse them again. The writer does not change it afterwards, and a
+    // write's mutate only changes the object it returns.
     public void Remember(string key, string ns, string name, WriteOutcome written)
     {
-        if (written.Kind is WriteKind.Created or WriteKind.Updated && written.Object is { } obj
+        if (written.Kind is WriteKind.Created or WriteKind.Updated or WriteKind.Unchanged && written.Object is { } obj
             && long.TryParse(ObjectJson.Str(obj["metadata"]?["resourceVersion"]), out var resourceVersion))
         {
-            Keep(key, ns, name, resourceVersion, obj);
+            Keep(key, ns, name, new ParsedObject(resourceVersion, obj));
         }
     }
 
     // What is being worked on comes back after one parse; the rest need not stay.
-    private void Keep(string key, string ns, string name, long resourceVersion, JsonObject obj)
+    private void Keep(string key, string ns, string name, ParsedObject obj)
     {
         if (parsed.Count >= capacity)
         {
             parsed.Clear();
         }
 
-        parsed[(key, ns, name)] = (resourceVersion, obj);
+        parsed[(key, ns, name)] = obj;
     }
 
     public void Forget(string key, string ns, string name) => parsed.Remove((key, ns, name));

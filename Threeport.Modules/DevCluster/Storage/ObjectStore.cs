@@ -120,12 +120,16 @@ internal sealed class ObjectStore(TimeProvider time, IStorePersistence? persiste
     // Read-modify-write of one object. mutate sees the current object (null when absent) and returns
     // the next one, or null to leave it alone. It may throw ApiException (conflicts, validation). The current object is
     // mutate's own parse of the stored bytes: it may change it in place and return it (no copy per status write).
-    public WriteOutcome Write(ResourceType type, string ns, string name, Func<JsonObject?, JsonObject?> mutate, bool dryRun = false)
+    // A caller that holds a parse of the object at its stored version may hand it over as handedOver, which is then
+    // that parse (the simulator's writes, most of them to objects it wrote last, need not parse them again).
+    public WriteOutcome Write(ResourceType type, string ns, string name, Func<JsonObject?, JsonObject?> mutate, bool dryRun = false, ParsedObject? handedOver = null)
     {
         lock (gate)
         {
             var existing = GetLocked(type.Key, ns, name);
-            var current = existing is null ? null : ObjectJson.Parse(existing.Json);
+            var current = existing is null ? null
+                : handedOver is { } known && known.ResourceVersion == existing.ResourceVersion ? known.Object
+                : ObjectJson.Parse(existing.Json);
             var next = mutate(current);
             if (next is null)
             {

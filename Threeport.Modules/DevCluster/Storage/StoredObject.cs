@@ -4,6 +4,9 @@ namespace Threeport.Modules.DevCluster.Storage;
 // store itself needs (uid, owners) are kept beside the bytes.
 internal sealed record StoredObject(byte[] Json, long ResourceVersion, string Uid, string[] OwnerUids);
 
+// A parse of a stored object, as of its resourceVersion.
+internal readonly record struct ParsedObject(long ResourceVersion, System.Text.Json.Nodes.JsonObject Object);
+
 internal sealed record WatchEvent(string Type, string ResourceKey, string Namespace, string Name, long ResourceVersion, byte[] Json);
 
 internal readonly record struct ObjectRef(string ResourceKey, string Namespace, string Name);
