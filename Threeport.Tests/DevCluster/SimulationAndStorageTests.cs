@@ -83,6 +83,18 @@ public sealed class SimulationAndStorageTests
 
         var events = await client.CoreV1.ListNamespacedEventAsync("default");
         events.Items.Select(e => e.Reason).Should().Contain(["ScalingReplicaSet", "SuccessfulCreate", "Scheduled", "Started"]);
+
+        // As kubelet writes them: about the pod, at the time it started, each one an object of its own.
+        var pod = pods.Items[0];
+        var started = events.Items.Single(e => e.Reason == "Started" && e.InvolvedObject.Name == pod.Metadata.Name);
+        started.InvolvedObject.Should().BeEquivalentTo(new V1ObjectReference { Kind = "Pod", ApiVersion = "v1", NamespaceProperty = "default", Name = pod.Metadata.Name, Uid = pod.Metadata.Uid },
+            o => o.Excluding(r => r.ResourceVersion));
+        long.Parse(started.InvolvedObject.ResourceVersion).Should().BeGreaterThan(long.Parse(pod.Metadata.ResourceVersion), "the pod was Running when it started");
+        (started.Message, started.Source.Component, started.Count, started.Type).Should().Be(("Started container c", "kubelet", 1, "Normal"));
+        started.FirstTimestamp.Should().Be(time.GetUtcNow().UtcDateTime).And.Be(started.LastTimestamp);
+        started.Metadata.Uid.Should().NotBeNullOrEmpty().And.NotBe(pod.Metadata.Uid);
+        var read = await client.CoreV1.ReadNamespacedEventAsync(started.Metadata.Name, "default");
+        read.Metadata.ResourceVersion.Should().Be(started.Metadata.ResourceVersion).And.NotBeNullOrEmpty();
         Directory.Delete(dir, true);
     }
 

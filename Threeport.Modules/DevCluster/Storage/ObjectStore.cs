@@ -147,17 +147,9 @@ internal sealed class ObjectStore(TimeProvider time, IStorePersistence? persiste
                 meta.Remove("namespace");
             }
 
-            if (existing is null && type.Namespaced)
+            if (existing is null)
             {
-                if (GetLocked(NamespacesKey, "", ns) is null)
-                {
-                    throw ApiException.NamespaceNotFound(ns);
-                }
-
-                if (terminating.Contains(ns))
-                {
-                    throw ApiException.Forbidden(type, name, $"unable to create new content in namespace {ns} because it is being terminated");
-                }
+                CheckCreatableLocked(type, ns, name);
             }
 
             // Removing the last finalizer of an object being deleted completes its deletion.
@@ -206,6 +198,27 @@ internal sealed class ObjectStore(TimeProvider time, IStorePersistence? persiste
             persistence?.Upsert(type.Key, ns, name, rv, bytes);
             PublishLocked(new WatchEvent(existing is null ? "ADDED" : "MODIFIED", type.Key, ns, name, rv, bytes));
             return new WriteOutcome(existing is null ? WriteKind.Created : WriteKind.Updated, next);
+        }
+    }
+
+    // Creates an object that the caller serializes, at the resourceVersion it is given, without nodes to build first:
+    // the simulator's Events, six for every Deployment it rolls out. Unchanged when one of that name exists already.
+    public WriteKind Create(ResourceType type, string ns, string name, string uid, Func<long, byte[]> serializeAt)
+    {
+        lock (gate)
+        {
+            if (GetLocked(type.Key, ns, name) is not null)
+            {
+                return WriteKind.Unchanged;
+            }
+
+            CheckCreatableLocked(type, ns, name);
+            var rv = ++resourceVersion;
+            var bytes = serializeAt(rv);
+            PutLocked(type.Key, ns, name, new StoredObject(bytes, rv, uid, []), null);
+            persistence?.Upsert(type.Key, ns, name, rv, bytes);
+            PublishLocked(new WatchEvent("ADDED", type.Key, ns, name, rv, bytes));
+            return WriteKind.Created;
         }
     }
 
@@ -350,6 +363,24 @@ internal sealed class ObjectStore(TimeProvider time, IStorePersistence? persiste
             && stored[..head].SequenceEqual(bytes.AsSpan(0, head))
             && stored.Slice(head, oldDigits).SequenceEqual(old)
             && stored[(head + oldDigits)..].SequenceEqual(bytes.AsSpan(head + digits));
+    }
+
+    private void CheckCreatableLocked(ResourceType type, string ns, string name)
+    {
+        if (!type.Namespaced)
+        {
+            return;
+        }
+
+        if (GetLocked(NamespacesKey, "", ns) is null)
+        {
+            throw ApiException.NamespaceNotFound(ns);
+        }
+
+        if (terminating.Contains(ns))
+        {
+            throw ApiException.Forbidden(type, name, $"unable to create new content in namespace {ns} because it is being terminated");
+        }
     }
 
     private StoredObject? GetLocked(string key, string ns, string name) =>
