@@ -1,3 +1,4 @@
+using CsCheck;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
@@ -241,6 +242,47 @@ public sealed class SimulationAndStorageTests
         var used = GC.GetTotalMemory(true) - before;
         store.Count(cmType.Key).Should().Be(100_000);
         used.Should().BeLessThan(256L * 1024 * 1024, "100k small objects are stored as compact UTF-8 JSON");
+    }
+
+    // A kind's objects list in "namespace/name" order, the order the continue keys compare in, whatever the namespaces:
+    // "a-b/x" before "a/x" ('-' sorts below '/'), "a/x" before "a0/x" and "ab/x"; creates and deletes keep it.
+    [Test]
+    public void List_OfAllNamespaces_IsInNamespaceSlashNameOrder_ThroughCreatesAndDeletes()
+    {
+        var end = Gen.OneOf(Gen.Const('a'), Gen.Const('b'), Gen.Const('0'));
+        var label = Gen.Select(Gen.OneOf(end, Gen.Const('-')).Array[0, 3], end, (middle, last) => "a" + new string(middle) + last);
+        Gen.Select(label, label).Array[1, 40].Select(Gen.Int[0, 100]).Sample((objects, deleteEvery) =>
+        {
+            var registry = new ResourceRegistry();
+            var store = new ObjectStore(TimeProvider.System, null);
+            var admission = new Admission(TimeProvider.System);
+            var nsType = registry.Required("", "namespaces");
+            var cmType = registry.Required("", "configmaps");
+            var keys = new SortedSet<string>(StringComparer.Ordinal);
+            foreach (var (ns, name) in objects)
+            {
+                var nsObj = new JsonObject { ["metadata"] = new JsonObject { ["name"] = ns } };
+                admission.PrepareCreate(nsType, nsObj, "");
+                store.Write(nsType, "", ns, current => current is null ? nsObj : null);
+                var cm = new JsonObject { ["metadata"] = new JsonObject { ["name"] = name } };
+                admission.PrepareCreate(cmType, cm, ns);
+                store.Write(cmType, ns, name, current => current is null ? cm : null);
+                keys.Add($"{ns}/{name}");
+            }
+
+            foreach (var key in keys.Where((_, i) => deleteEvery > 0 && i % (deleteEvery % 7 + 1) == 0).ToList())
+            {
+                store.Delete(cmType, key[..key.IndexOf('/')], key[(key.IndexOf('/') + 1)..], null);
+                keys.Remove(key);
+            }
+
+            store.List(cmType.Key, null).Items.Select(kv => kv.Key).Should().Equal(keys);
+            store.Count(cmType.Key).Should().Be(keys.Count);
+            foreach (var ns in keys.Select(k => k[..k.IndexOf('/')]).Distinct())
+            {
+                store.List(cmType.Key, ns).Items.Select(kv => kv.Key).Should().Equal(keys.Where(k => k.StartsWith(ns + "/", StringComparison.Ordinal)));
+            }
+        });
     }
 
     [Test]
