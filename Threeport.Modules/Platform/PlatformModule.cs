@@ -50,6 +50,7 @@ public static class PlatformModule
             configureDatabase?.Invoke(options);
         });
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<ThreeportDb>>().CreateDbContext());
+        services.AddScoped<OutcomeWrites>();
 
         services.AddSingleton<TableChanges>();
         services.AddSingleton<AnswerCache>();

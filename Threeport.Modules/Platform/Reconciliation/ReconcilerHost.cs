@@ -296,6 +296,7 @@ public sealed class ReconcilerHost<TObject>(
         if (failure is not null)
         {
             db.ChangeTracker.Clear();
+            scope.ServiceProvider.GetRequiredService<OutcomeWrites>().Discard();
             var delay = backoff.Next(row.Value.Attempt + 1, Random.Shared.NextDouble());
             log.LogWarning("Failed to reconcile {Object}, retrying in {Delay}: {Error}", key, delay, failure.Message);
             await events.RecordAsync(db, key, type.Controller, EventRecorder.Warning, FailureReason(deleting, obj), failure.Message, stoppingToken);
@@ -381,9 +382,20 @@ public sealed class ReconcilerHost<TObject>(
         bool handled;
         try
         {
-            // A workload's reconcile is slower than MaxCommitDelay, so its outcome (a status write and events) is
-            // committed alone: as plain statements, like a group's, unless it deletes or holds what they cannot write.
+            // A workload's reconcile is slower than MaxCommitDelay, so its outcome (a status write and events, and what
+            // the reconciler's own contexts hold for it) is committed alone: as plain statements, like a group's, unless
+            // it deletes or holds what they cannot write.
             var changes = PlainStatements.ChangesOf(db, maxUpdates: int.MaxValue);
+            if (changes is not null && outcome.Writes.PlainChanges() is { } included)
+            {
+                changes = [.. changes, .. included];
+            }
+            else
+            {
+                outcome.Writes.CopyInto(db);
+                changes = null;
+            }
+
             using var write = await writes.EnterAsync(db, ct);
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
             // The whole outcome is one transaction already: no savepoint around SaveChanges.
@@ -406,6 +418,7 @@ public sealed class ReconcilerHost<TObject>(
             // The user changed the object meanwhile: nothing of this reconcile is kept and the newer generation is due at once.
             log.LogDebug("Discarded a stale status write of {Object}: it changed while being reconciled", outcome.Key);
             db.ChangeTracker.Clear();
+            outcome.Writes.Discard();
             await leases.ReleaseAsync(db, outcome.Key, ct);
             return time.GetUtcNow().ToUnixTimeMilliseconds();
         }
@@ -423,6 +436,9 @@ public sealed class ReconcilerHost<TObject>(
             // discarded alone); otherwise as copies saved by EF. The copies, change detection and connection are
             // ready before the write gate: other writers wait only for the statements.
             await using var db = await dbFactory.CreateDbContextAsync(ct);
+            // An outcome that holds one status write only goes as plain statements here: what its reconciler's own
+            // contexts add is copied into its context, and so goes with SaveChanges.
+            pending.ForEach(o => o.Writes.CopyInto(o.Db));
             var changes = pending.Select(o => PlainStatements.ChangesOf(o.Db)).ToList();
             var plain = changes.All(c => c is not null);
             if (!plain)
@@ -634,6 +650,9 @@ public sealed class ReconcilerHost<TObject>(
 
         // Set when committed together with others as plain statements, and its status write found the object changed.
         public bool Stale { get; set; }
+
+        // What the reconciler's own contexts hold for the outcome.
+        public OutcomeWrites Writes => Scope.ServiceProvider.GetRequiredService<OutcomeWrites>();
     }
 
     // The leases a batch claimed at At, each with its outbox row read by the claim, and the objects loaded with them

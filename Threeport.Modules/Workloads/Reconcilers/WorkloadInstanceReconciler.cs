@@ -23,6 +23,7 @@ internal sealed class WorkloadInstanceReconciler(
     IRuntimeConnections runtimes,
     WorkloadEventWriter events,
     RuntimeWatcher watcher,
+    OutcomeWrites outcome,
     TimeProvider time,
     ILogger<WorkloadInstanceReconciler> log) : IReconciler<WorkloadInstance>
 {
@@ -53,8 +54,9 @@ internal sealed class WorkloadInstanceReconciler(
 
         // What is applied to the cluster is a fact whatever becomes of this reconcile (a user change makes its status
         // write stale and it is discarded): it is recorded in its own transaction before it is applied, so a later
-        // teardown always knows everything there is to remove.
-        await using var records = await dbFactory.CreateDbContextAsync(ct);
+        // teardown always knows everything there is to remove. What the cluster answers goes with the outcome (below).
+        var records = await dbFactory.CreateDbContextAsync(ct);
+        outcome.Include(records);
         var applied = await RecordsOfAsync(records, obj.ID, ct);
         if (obj.DeletionScheduled is not null)
         {
@@ -106,10 +108,10 @@ internal sealed class WorkloadInstanceReconciler(
         obj.Namespace = targetNamespace;
         obj.Status = WorkloadStatus.Of(kept, previous: obj.Status);
 
-        // The cluster's answers commit with the status made from them, in the outcome's transaction: one commit less per
-        // reconcile. Should the status write be stale, they are discarded with it, which loses nothing: the records were
-        // stored before the applies, and the newer generation's reconcile, due at once, applies and answers again.
-        GroupedChanges.CopyInto(from: records, into: db);
+        // The cluster's answers, still pending in `records`, commit with the status made from them, in the outcome's
+        // transaction: one commit less per reconcile. Should the status write be stale, they are discarded with it, which
+        // loses nothing: the records were stored before the applies, and the newer generation's reconcile, due at once,
+        // applies and answers again.
         return ReconcileResult.Done;
     }
 
