@@ -208,7 +208,7 @@ internal sealed class ObjectStore(TimeProvider time, IStorePersistence? persiste
     }
 
     // Creates an object that the caller serializes, at the resourceVersion it is given, without nodes to build first:
-    // the simulator's Events, six for every Deployment it rolls out. Unchanged when one of that name exists already.
+    // the simulator's Events, about eleven for a Deployment of two replicas. Unchanged when one of that name exists.
     public WriteKind Create(ResourceType type, string ns, string name, string uid, Func<long, byte[]> serializeAt)
     {
         lock (gate)
