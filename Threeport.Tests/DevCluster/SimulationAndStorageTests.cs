@@ -1,5 +1,5 @@
-using CsCheck;
 using System.Text.Json.Nodes;
+using CsCheck;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -245,7 +245,7 @@ public sealed class SimulationAndStorageTests
     }
 
     // A kind's objects list in "namespace/name" order, the order the continue keys compare in, whatever the namespaces:
-    // "a-b/x" before "a/x" ('-' sorts below '/'), "a/x" before "a0/x" and "ab/x"; creates and deletes keep it.
+    // "aa-0/x" before "aa/x" ('-' sorts below '/'), "aa/x" before "aa0/x" and "aab/x"; creates and deletes keep it.
     [Test]
     public void List_OfAllNamespaces_IsInNamespaceSlashNameOrder_ThroughCreatesAndDeletes()
     {
