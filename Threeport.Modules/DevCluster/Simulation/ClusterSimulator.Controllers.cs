@@ -602,9 +602,9 @@ internal sealed partial class ClusterSimulator
                     return null;
                 }
 
-                var next = cur.DeepClone().AsObject();
-                next["subsets"] = subsets.DeepClone();
-                return next;
+                // The write's own object (ClusterSimulator.Write), changed in place like a status.
+                cur["subsets"] = subsets;
+                return cur;
             });
         }
     }
